@@ -1,0 +1,123 @@
+"""The feature-engineered CRF tagger (sklearn-crfsuite), trained, saved and loaded as one unit.
+
+A saved model is a folder: ``model.crfsuite`` (CRFsuite's own file),
+``clusters.npz`` (word-cluster centroids, when used) and ``config.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pycrfsuite
+import sklearn_crfsuite
+from tqdm.auto import tqdm
+
+from nerlab.crf_features import FeatureConfig, corpus_features
+from nerlab.errors import NerlabError
+from nerlab.tags import repair_iob2
+from nerlab.word_clusters import WordClusters
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CRFConfig:
+    c1: float = 0.1
+    c2: float = 0.01
+    max_iterations: int = 100
+    all_possible_transitions: bool = True
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    cluster_encoder: str | None = "minilm-l6"  # None: no word-cluster features
+    cluster_sizes: tuple[int, ...] = (256, 1024)
+    seed: int = 42
+
+    @classmethod
+    def from_params(cls, crf: dict, seed: int) -> "CRFConfig":
+        feats = crf.get("features", {})
+        clusters = feats.get("clusters") or {}
+        return cls(c1=float(crf["c1"]), c2=float(crf["c2"]), max_iterations=int(crf["max_iterations"]),
+                   all_possible_transitions=bool(crf["all_possible_transitions"]),
+                   features=FeatureConfig.from_params(feats),
+                   cluster_encoder=clusters.get("encoder") if clusters.get("sizes") else None,
+                   cluster_sizes=tuple(clusters.get("sizes") or ()), seed=seed)
+
+
+def _progress_trainer(total: int, losses: list[float]):
+    """A pycrfsuite trainer that shows a progress bar over L-BFGS iterations and records the loss."""
+
+    class ProgressTrainer(pycrfsuite.Trainer):
+        bar = None
+
+        def on_start(self, log):
+            self.bar = tqdm(total=total, desc="CRF L-BFGS iterations", unit="it")
+
+        def on_iteration(self, log, info):
+            losses.append(float(info["loss"]))
+            self.bar.update(1)
+            self.bar.set_postfix(loss=f"{info['loss']:.0f}", active=info.get("active_features"))
+
+        def on_optimization_end(self, log):
+            if self.bar is not None:
+                self.bar.close()
+
+    return ProgressTrainer
+
+
+class CRFTagger:
+    def __init__(self, config: CRFConfig, crf: sklearn_crfsuite.CRF | None = None,
+                 clusters: WordClusters | None = None):
+        self.config = config
+        self.crf = crf
+        self.clusters = clusters
+        self.losses: list[float] = []
+
+    def features(self, sentences: list[dict], desc: str = "features") -> list[list[dict]]:
+        log.info("computing CRF features for %d sentences (%s)", len(sentences), desc)
+        return corpus_features(sentences, self.config.features, self.clusters)
+
+    def fit(self, sentences: list[dict], model_dir: str | Path) -> "CRFTagger":
+        model_dir = Path(model_dir)
+        model_dir.mkdir(parents=True, exist_ok=True)
+        cfg = self.config
+        if cfg.cluster_encoder:
+            words = [t for s in sentences for t in s["tokens"]]
+            self.clusters = WordClusters.fit(words, cfg.cluster_encoder, list(cfg.cluster_sizes), cfg.seed)
+        X = self.features(sentences, "train")
+        self.losses = []
+        self.crf = sklearn_crfsuite.CRF(
+            algorithm="lbfgs", c1=cfg.c1, c2=cfg.c2, max_iterations=cfg.max_iterations,
+            all_possible_transitions=cfg.all_possible_transitions,
+            model_filename=str(model_dir / "model.crfsuite"),
+            trainer_cls=_progress_trainer(cfg.max_iterations, self.losses),
+        )
+        log.info("fitting the CRF on %d sentences (c1=%s c2=%s, at most %d iterations)",
+                 len(sentences), cfg.c1, cfg.c2, cfg.max_iterations)
+        self.crf.fit(X, [s["tags"] for s in sentences])
+        if self.clusters is not None:
+            self.clusters.save(model_dir / "clusters.npz")
+        config = asdict(cfg)
+        (model_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+        return self
+
+    def predict(self, sentences: list[dict]) -> list[list[str]]:
+        """IOB2 tags for each sentence; any invalid I- in the output is repaired (documented rule)."""
+        X = self.features(sentences, "predict")
+        return [repair_iob2(tags)[0] for tags in self.crf.predict(X)]
+
+    @property
+    def n_features(self) -> int:
+        return len(self.crf.state_features_)
+
+    @classmethod
+    def load(cls, model_dir: str | Path) -> "CRFTagger":
+        model_dir = Path(model_dir)
+        if not (model_dir / "model.crfsuite").is_file():
+            raise NerlabError(f"no CRF model in {model_dir} (train it first: dvc repro crf)")
+        raw = json.loads((model_dir / "config.json").read_text())
+        raw["features"] = FeatureConfig(**raw["features"])
+        raw["cluster_sizes"] = tuple(raw["cluster_sizes"])
+        clusters = WordClusters.load(model_dir / "clusters.npz") if (model_dir / "clusters.npz").is_file() else None
+        return cls(CRFConfig(**raw), sklearn_crfsuite.CRF(model_filename=str(model_dir / "model.crfsuite")), clusters)

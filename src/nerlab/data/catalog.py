@@ -1,0 +1,99 @@
+"""The datasets nerlab knows by name, and the user-defined ``conll`` column dataset.
+
+A :class:`TaggedDataset` says where its raw files live (folder + file per split),
+how to read them (:class:`~nerlab.data.columns.ColumnSpec`), how to get them
+online, and what to derive (a carved validation split, coarse tags).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nerlab.data import download, taxonomy
+from nerlab.data.columns import ColumnSpec
+from nerlab.data.sources import Downloader
+from nerlab.errors import NerlabError
+
+
+@dataclass(frozen=True)
+class TaggedDataset:
+    name: str
+    folder: str
+    files: dict[str, str]  # split -> file name inside folder; a split not listed is carved from train
+    spec: ColumnSpec
+    download: Downloader | None = None
+    coarse_map: dict[str, str] | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class RawTextDataset:
+    name: str
+    folder: str
+    file: str
+    download: Downloader | None = None
+
+
+CONLL2003 = TaggedDataset(
+    name="conll2003",
+    folder="conll2003",
+    files={"train": "eng.train", "dev": "eng.testa", "test": "eng.testb"},
+    spec=ColumnSpec(token_col=0, tag_col=3, n_cols=4, scheme="IOB1", docstart="-DOCSTART-",
+                    feature_cols={"pos": 1, "chunk": 2}, types=frozenset(taxonomy.CONLL2003_TYPES)),
+    download=download.conll2003,
+    notes=("tags converted from IOB1 to IOB2; dev = eng.testa, test = eng.testb",),
+)
+
+MULTICONER2 = TaggedDataset(
+    name="multiconer2",
+    folder="multiconer2_en",
+    files={"train": "en-train.conll", "test": "en-dev.conll"},
+    spec=ColumnSpec(token_col=0, tag_col=3, n_cols=4, scheme="IOB2", docstart=None, header_prefix="# id ",
+                    types=frozenset(taxonomy.MULTICONER2_TYPES)),
+    download=download.multiconer2,
+    coarse_map=taxonomy.MULTICONER2_FINE_TO_COARSE,
+    notes=("the labelled MultiCoNER II test set is not available: test = the official en-dev set",
+           "dev = a seeded split of the official train set (data.dev_fraction)"),
+)
+
+BBC_NEWS = RawTextDataset(name="bbc_news", folder="bbc_news", file="bbc-fulltext.zip", download=download.bbc_news)
+
+NAMED = {d.name: d for d in (CONLL2003, MULTICONER2, BBC_NEWS)}
+CUSTOM = "conll"
+
+
+def custom_dataset(cfg: dict) -> TaggedDataset:
+    """A column dataset the user brings: params ``data.conll`` gives paths and columns."""
+    paths = {split: cfg.get(split) for split in ("train", "dev", "test")}
+    if not paths["train"] or not paths["test"]:
+        raise NerlabError("dataset 'conll' needs data.conll.train and data.conll.test paths in params.yaml "
+                          "(data.conll.dev is optional: without it a seeded split of train is carved)")
+    folders = {str(Path(p).expanduser().resolve().parent) for p in paths.values() if p}
+    if len(folders) != 1:
+        raise NerlabError(f"dataset 'conll': put train/dev/test in one folder (found {sorted(folders)})")
+    types = cfg.get("types")
+    spec = ColumnSpec(
+        token_col=int(cfg.get("token_col", 0)),
+        tag_col=int(cfg.get("tag_col", -1)),
+        n_cols=cfg.get("n_cols"),
+        sep=cfg.get("sep"),
+        scheme=str(cfg.get("scheme", "IOB2")).upper(),
+        docstart=cfg.get("docstart", "-DOCSTART-"),
+        types=frozenset(types) if types else None,
+    )
+    return TaggedDataset(
+        name=CUSTOM,
+        folder=folders.pop(),
+        files={split: Path(p).name for split, p in paths.items() if p},
+        spec=spec,
+        notes=(f"user column files, tag scheme {spec.scheme} converted to IOB2",),
+    )
+
+
+def get(name: str, custom_cfg: dict | None = None) -> TaggedDataset | RawTextDataset:
+    if name == CUSTOM:
+        return custom_dataset(custom_cfg or {})
+    if name not in NAMED:
+        raise NerlabError(f"unknown dataset {name!r}; choose one of {', '.join([*NAMED, CUSTOM])}")
+    return NAMED[name]

@@ -1,0 +1,148 @@
+"""Reader for column files (CoNLL-style): one token per line, blank lines between sentences.
+
+One reader serves CoNLL-2003, MultiCoNER II and any column file a user brings;
+a :class:`ColumnSpec` says where the token and tag are, which scheme the tags
+use, and how documents and sentence headers are marked.
+
+Bad input raises :class:`~nerlab.errors.DataError` naming the file and line,
+except the repairs listed in :mod:`nerlab.tags` and below, which are made,
+counted and located in a :class:`~nerlab.data.repairs.RepairLog`:
+
+- ``iob2_repair``: an ``I-`` that does not continue an entity becomes ``B-``;
+- ``empty_sentence``: a sentence header with no token lines (nothing to keep);
+- ``duplicate_id``: a sentence id seen before gets the suffix ``~2``, ``~3``...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nerlab.data.repairs import RepairLog
+from nerlab.errors import DataError
+from nerlab.tags import TagError, split_tag, to_iob2
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    token_col: int = 0
+    tag_col: int = -1
+    n_cols: int | None = None  # None: every line must have as many columns as the first
+    sep: str | None = None  # None: any run of whitespace
+    scheme: str = "IOB2"
+    docstart: str | None = "-DOCSTART-"  # token that starts a new document
+    header_prefix: str | None = None  # e.g. "# id " (MultiCoNER): the next word is the sentence id
+    feature_cols: dict[str, int] = field(default_factory=dict)  # e.g. {"pos": 1, "chunk": 2}
+    types: frozenset[str] | None = None  # allowed entity types; None: any
+
+
+@dataclass
+class Sentence:
+    id: str
+    doc_id: str | None
+    tokens: list[str]
+    tags: list[str]
+    features: dict[str, list[str]]
+    line: int  # line of the first token, 1-based
+
+
+def _decode_lines(path: Path) -> list[str]:
+    if not path.exists():
+        raise DataError(path, None, "file not found")
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise DataError(path, None, "file is empty")
+    lines = []
+    for number, chunk in enumerate(raw.split(b"\n"), start=1):
+        try:
+            lines.append(chunk.decode("utf-8").rstrip("\r"))
+        except UnicodeDecodeError as err:
+            bad = chunk[err.start]
+            raise DataError(
+                path, number,
+                f"byte 0x{bad:02X} at column {err.start + 1} is not UTF-8; "
+                "convert the file to UTF-8 (for example: iconv -f latin1 -t utf-8)",
+            ) from None
+    return lines
+
+
+def read_columns(path: str | Path, spec: ColumnSpec, split: str, repairs: RepairLog) -> list[Sentence]:
+    """Read every sentence of ``path``, tags converted to IOB2."""
+    path = Path(path)
+    lines = _decode_lines(path)
+    sentences: list[Sentence] = []
+    seen_ids: dict[str, int] = {}
+    n_cols = spec.n_cols
+    doc_index = 0 if spec.docstart else None
+    state = {"tokens": [], "tags": [], "feats": {k: [] for k in spec.feature_cols}, "first": None,
+             "id": None, "header_line": None}
+
+    def flush() -> None:
+        if not state["tokens"]:
+            if state["id"] is not None:
+                repairs.add("empty_sentence", f"{path}:{state['header_line']}", f"sentence {state['id']} has no tokens")
+            state["id"] = None
+            return
+        sid = state["id"] or f"{split}-{len(sentences):05d}"
+        if sid in seen_ids:
+            seen_ids[sid] += 1
+            new = f"{sid}~{seen_ids[sid]}"
+            repairs.add("duplicate_id", f"{path}:{state['header_line'] or state['first']}", f"{sid} renamed {new}")
+            sid = new
+        else:
+            seen_ids[sid] = 1
+        try:
+            tags, fixed = to_iob2(state["tags"], spec.scheme)
+        except TagError as err:  # prefixes valid in general but not in this scheme
+            raise DataError(path, state["first"], str(err)) from None
+        if fixed:
+            repairs.add("iob2_repair", f"{path}:{state['first']}", f"{fixed} I- tag(s) starting an entity", n=fixed)
+        doc_id = None if doc_index is None else f"{split}-doc{doc_index:04d}"
+        sentences.append(Sentence(sid, doc_id, state["tokens"], tags, state["feats"], state["first"]))
+        state.update(tokens=[], tags=[], feats={k: [] for k in spec.feature_cols}, first=None, id=None,
+                     header_line=None)
+
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            flush()
+            continue
+        if spec.header_prefix and line.startswith(spec.header_prefix):
+            flush()
+            rest = line[len(spec.header_prefix):].split()
+            if not rest:
+                raise DataError(path, number, f"sentence header {line!r} has no id")
+            state["id"], state["header_line"] = rest[0], number
+            continue
+        cols = line.split(spec.sep) if spec.sep else line.split()
+        if n_cols is None:
+            n_cols = len(cols)
+            needed = max(abs(c) + (c >= 0) for c in [spec.token_col, spec.tag_col, *spec.feature_cols.values()])
+            if n_cols < needed:
+                raise DataError(path, number, f"found {n_cols} column(s) but the column settings need {needed}")
+        if len(cols) != n_cols:
+            raise DataError(path, number, f"expected {n_cols} columns, found {len(cols)}: {line!r}")
+        token, tag = cols[spec.token_col], cols[spec.tag_col]
+        if spec.docstart and token == spec.docstart:
+            flush()
+            doc_index += 1
+            continue
+        try:
+            _, etype = split_tag(tag)
+        except TagError as err:
+            raise DataError(path, number, str(err)) from None
+        if spec.types is not None and etype is not None and etype not in spec.types:
+            raise DataError(path, number, f"unknown entity type {etype!r} in tag {tag!r}; "
+                                          f"known types: {', '.join(sorted(spec.types))}")
+        if state["first"] is None:
+            state["first"] = number
+        state["tokens"].append(token)
+        state["tags"].append(tag)
+        for name, col in spec.feature_cols.items():
+            state["feats"][name].append(cols[col])
+    flush()
+    if not sentences:
+        raise DataError(path, None, "no sentences found (is this a column file with blank lines between sentences?)")
+    if doc_index == 0:  # no document markers in this file: sentences stand alone
+        for sentence in sentences:
+            sentence.doc_id = None
+    return sentences

@@ -1,0 +1,47 @@
+"""crf stage: fit the feature CRF on train, score it on dev, save it to models/crf, log to MLflow."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from nerlab import paths, plots, tracking
+from nerlab.crf import CRFConfig, CRFTagger
+from nerlab.data.jsonl import read_json, read_split, write_json
+from nerlab.evaluation import evaluate, headline
+
+log = logging.getLogger(__name__)
+
+
+def run(params: dict) -> dict:
+    dataset = params["dataset"]
+    prepared = paths.prepared(dataset)
+    train, dev = read_split(prepared, "train"), read_split(prepared, "dev")
+    labels = read_json(prepared / "labels.json")
+    config = CRFConfig.from_params(params["crf"], seed=int(params["seed"]))
+    model_dir = paths.MODELS / "crf"
+    with tracking.run(f"crf:{dataset}", {"dataset": dataset, "seed": params["seed"], "crf": params["crf"]},
+                      enabled=params.get("tracking", {}).get("enabled", True)) as mlrun:
+        start = time.perf_counter()
+        tagger = CRFTagger(config).fit(train, model_dir)
+        fit_seconds = time.perf_counter() - start
+        for step, loss in enumerate(tagger.losses, start=1):
+            mlrun.metrics({"train_loss": loss}, step=step)
+        start = time.perf_counter()
+        dev_scores = evaluate([s["tags"] for s in dev], tagger.predict(dev), labels.get("coarse_map"))
+        predict_seconds = time.perf_counter() - start
+        log.info("CRF dev: %s", headline(dev_scores))
+        result = {"dataset": dataset, "train_sentences": len(train), "dev_sentences": len(dev),
+                  "fit_seconds": round(fit_seconds, 1), "dev_predict_seconds": round(predict_seconds, 1),
+                  "iterations": len(tagger.losses), "state_features": tagger.n_features, "dev": dev_scores}
+        write_json(paths.METRICS / "crf.json", result)
+        curve = paths.PLOTS / "crf"
+        plots.write_rows(curve / "loss.json", [{"iteration": i, "loss": v} for i, v in enumerate(tagger.losses, 1)])
+        plots.lines(curve / "loss.png", list(range(1, len(tagger.losses) + 1)), {"train loss": tagger.losses},
+                    "CRF training loss (L-BFGS)", "iteration", "negative log-likelihood + penalty")
+        mlrun.metrics({k: v for k, v in result.items() if k != "dev"})
+        mlrun.metrics(dev_scores, prefix="dev")
+        mlrun.artifact(paths.METRICS / "crf.json")
+        mlrun.artifact(curve / "loss.png")
+        mlrun.artifact(model_dir / "config.json")
+    return result

@@ -1,0 +1,55 @@
+"""evaluate stage: every trained model on the test split, one evaluator, one schema (metrics/test.json)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from nerlab import paths, plots, taggers, tracking
+from nerlab.data.jsonl import SPLITS, read_json, read_split, write_json, write_jsonl
+from nerlab.evaluation import MISSED, SPURIOUS, evaluate, headline, span_confusion
+
+log = logging.getLogger(__name__)
+
+
+def confusion_figures(name: str, gold: list[list[str]], pred: list[list[str]]) -> None:
+    counts = span_confusion(gold, pred)
+    types = sorted({g for g, _ in counts if g != SPURIOUS} | {p for _, p in counts if p != MISSED})
+    rows, cols = types + [SPURIOUS], types + [MISSED]
+    matrix = [[counts.get((r, c), 0) for c in cols] for r in rows]
+    out = paths.PLOTS / "confusion"
+    plots.heatmap(out / f"{name}.png", rows, cols, matrix, f"{name}: span confusion on test",
+                  "predicted type", "gold type")
+    plots.write_rows(out / f"{name}.json", [{"actual": g, "predicted": p}
+                                            for (g, p), n in sorted(counts.items()) for _ in range(n)])
+
+
+def run(params: dict) -> dict:
+    dataset = params["dataset"]
+    prepared = paths.prepared(dataset)
+    test = read_split(prepared, "test")
+    labels = read_json(prepared / "labels.json")
+    gold = [s["tags"] for s in test]
+    result: dict = {"dataset": dataset,
+                    "splits": {s: len(read_split(prepared, s)) if s != "test" else len(test) for s in SPLITS},
+                    "notes": labels.get("notes", [])}
+    with tracking.run(f"evaluate:{dataset}", {"dataset": dataset, "evaluate": params["evaluate"]},
+                      enabled=params.get("tracking", {}).get("enabled", True)) as mlrun:
+        for name in params["evaluate"]["models"]:
+            tagger = taggers.load(name)
+            start = time.perf_counter()
+            pred = tagger.predict(test)
+            seconds = time.perf_counter() - start
+            write_jsonl(paths.PREDICTIONS / dataset / f"{name}.test.jsonl",
+                        ({"id": s["id"], "tokens": s["tokens"], "gold": s["tags"], "pred": p}
+                         for s, p in zip(test, pred)))
+            scores = evaluate(gold, pred, labels.get("coarse_map"))
+            scores["predict_seconds"] = round(seconds, 2)
+            scores["sentences_per_second"] = round(len(test) / max(seconds, 1e-9), 1)
+            log.info("%s test: %s", name, headline(scores))
+            result[name] = scores
+            confusion_figures(name, gold, pred)
+            mlrun.metrics(scores, prefix=f"test.{name}")
+            mlrun.artifact(paths.PLOTS / "confusion" / f"{name}.png")
+    write_json(paths.METRICS / "test.json", result)
+    return result

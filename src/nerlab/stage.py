@@ -1,0 +1,74 @@
+"""What every stage entry point shares: params, logging, threads, and errors without stack traces."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+from pathlib import Path
+
+import yaml
+
+from nerlab.errors import NerlabError
+from nerlab.paths import PARAMS
+
+log = logging.getLogger("nerlab")
+
+
+def load_params(path: str | Path = PARAMS) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise NerlabError(f"{path} not found: run stages from the project root")
+    try:
+        params = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise NerlabError(f"{path}{line}: not valid YAML: {getattr(err, 'problem', err)}") from None
+    if not isinstance(params, dict):
+        raise NerlabError(f"{path}: expected a mapping of parameters")
+    return params
+
+
+def setup_logging() -> None:
+    logging.basicConfig(level=os.environ.get("NERLAB_LOG", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+
+
+def use_all_cores() -> int:
+    """Threads = cores for every numeric library that reads these settings."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, str(cores))
+    return cores
+
+
+def entry(func):
+    """Wrap a stage's main(): clear one-line errors (exit 1) instead of stack traces, exit 130 on Ctrl-C."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        setup_logging()
+        use_all_cores()
+        try:
+            return func(*args, **kwargs)
+        except NerlabError as err:
+            log.error("%s", err)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            log.error("interrupted")
+            sys.exit(130)
+
+    return wrapper
+
+
+def main(run, description: str = "", options: dict[str, str] | None = None) -> None:
+    """Body of every ``stages/<stage>.py``: parse optional flags, load params.yaml, call ``run``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    for flag, text in (options or {}).items():
+        parser.add_argument(flag, help=text)
+    args = vars(parser.parse_args())
+    entry(lambda: run(load_params(), **{k: v for k, v in args.items() if v is not None}))()

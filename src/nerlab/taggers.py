@@ -1,0 +1,33 @@
+"""Trained models by name, loaded behind one interface: ``predict(sentences) -> list of IOB2 tag lists``.
+
+The evaluate stage scores every model listed in params (``evaluate.models``)
+through this registry, so adding a model means adding one loader here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from nerlab.errors import NerlabError
+from nerlab.paths import MODELS
+
+
+class Tagger(Protocol):
+    def predict(self, sentences: list[dict]) -> list[list[str]]: ...
+
+
+def _crf(model_dir: Path) -> Tagger:
+    from nerlab.crf import CRFTagger
+
+    return CRFTagger.load(model_dir)
+
+
+LOADERS: dict[str, Callable[[Path], Tagger]] = {"crf": _crf}
+
+
+def load(name: str, models_dir: Path = MODELS) -> Tagger:
+    if name not in LOADERS:
+        raise NerlabError(f"unknown model {name!r} in evaluate.models; known: {', '.join(LOADERS)}")
+    return LOADERS[name](models_dir / name)
