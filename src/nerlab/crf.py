@@ -49,17 +49,28 @@ def _progress_trainer(total: int, losses: list[float]):
     """A pycrfsuite trainer that shows a progress bar over L-BFGS iterations and records the loss."""
 
     class ProgressTrainer(pycrfsuite.Trainer):
+        """CRFsuite's own log goes to the debug log; the terminal gets one progress bar."""
+
         bar = None
 
-        def on_start(self, log):
-            self.bar = tqdm(total=total, desc="CRF L-BFGS iterations", unit="it")
+        def on_start(self, log_text):
+            log.debug("crfsuite: %s", log_text.rstrip())
 
-        def on_iteration(self, log, info):
+        on_featgen_progress = on_featgen_end = on_prepared = on_end = \
+            lambda self, log_text, *rest: log.debug("crfsuite: %s", log_text.rstrip())
+
+        def on_prepare_error(self, log_text):
+            log.error("crfsuite: %s", log_text.rstrip())
+
+        def on_iteration(self, log_text, info):
+            if self.bar is None:
+                self.bar = tqdm(total=total, desc="CRF L-BFGS iterations", unit="it")
             losses.append(float(info["loss"]))
             self.bar.update(1)
             self.bar.set_postfix(loss=f"{info['loss']:.0f}", active=info.get("active_features"))
 
-        def on_optimization_end(self, log):
+        def on_optimization_end(self, log_text):
+            log.debug("crfsuite: %s", log_text.rstrip())
             if self.bar is not None:
                 self.bar.close()
 
@@ -92,6 +103,7 @@ class CRFTagger:
             all_possible_transitions=cfg.all_possible_transitions,
             model_filename=str(model_dir / "model.crfsuite"),
             trainer_cls=_progress_trainer(cfg.max_iterations, self.losses),
+            verbose=True,  # makes CRFsuite report each iteration to the progress trainer
         )
         log.info("fitting the CRF on %d sentences (c1=%s c2=%s, at most %d iterations)",
                  len(sentences), cfg.c1, cfg.c2, cfg.max_iterations)

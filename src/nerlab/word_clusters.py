@@ -52,7 +52,7 @@ class WordClusters:
         vecs = model._vectors(vocab)
         for k in sizes:
             log.info("k-means with %d clusters over %d word types", k, len(vocab))
-            km = MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=4096).fit(vecs)
+            km = MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=1, batch_size=4096).fit(vecs)
             model.centroids[k] = km.cluster_centers_.astype(np.float32)
         return model
 

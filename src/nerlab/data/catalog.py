@@ -80,6 +80,7 @@ def custom_dataset(cfg: dict) -> TaggedDataset:
         sep=cfg.get("sep"),
         scheme=str(cfg.get("scheme", "IOB2")).upper(),
         docstart=cfg.get("docstart", "-DOCSTART-"),
+        feature_cols={str(k): int(v) for k, v in (cfg.get("feature_cols") or {}).items()},
         types=frozenset(types) if types else None,
     )
     return TaggedDataset(

