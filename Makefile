@@ -1,0 +1,20 @@
+# nerlab: the two commands a user needs, plus the test command CI runs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup test repro
+
+setup:  ## create .venv, install pinned dependencies and nerlab (editable), turn DVC analytics off
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --upgrade pip
+	$(BIN)/pip install -r requirements.txt
+	$(BIN)/pip install -e . --no-deps
+	$(BIN)/dvc config --global core.analytics false || true
+	$(BIN)/dvc config core.analytics false
+
+test:  ## the whole test suite (unit tests and one end-to-end dvc repro on a dataset the test writes)
+	$(BIN)/python -m pytest -q tests
+
+repro:  ## the default pipeline (CoNLL-2003); set NERLAB_DATA_DIR to the folder that holds the datasets
+	. $(BIN)/activate && dvc repro
