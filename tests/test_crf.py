@@ -77,3 +77,24 @@ def test_word_clusters_from_the_offline_encoder(tmp_path):
     assert ids["paris"] == ids["london"] != ids["monday"]
     clusters.save(tmp_path / "c.npz")
     assert WordClusters.load(tmp_path / "c.npz").lookup(["paris"]) == {"paris": ids["paris"]}
+
+
+def test_gazetteer_longest_match_and_jackknife():
+    from nerlab.gazetteer import Gazetteer, jackknife_tags
+
+    train = [{"id": "a", "doc_id": "d1", "tokens": ["New", "York", "Times"], "tags": ["B-ORG", "I-ORG", "I-ORG"]},
+             {"id": "b", "doc_id": "d2", "tokens": ["New", "York"], "tags": ["B-LOC", "I-LOC"]}]
+    gaz = Gazetteer.build(train)
+    assert gaz.tags(["the", "New", "York", "Times", "and", "New", "York"]) == [
+        "O", "B-ORG", "I-ORG", "I-ORG", "O", "B-LOC", "I-LOC"]
+    # each document only sees the other fold's entities
+    assert jackknife_tags(train, folds=2) == [["B-LOC", "I-LOC", "O"], ["O", "O"]]
+
+
+def test_same_seed_same_model(tmp_path):
+    config = CRFConfig(max_iterations=15, cluster_encoder=None, cluster_sizes=())
+    rows = _toy(30, 3)
+    first = CRFTagger(config).fit(rows, tmp_path / "a")
+    second = CRFTagger(config).fit(rows, tmp_path / "b")
+    assert first.losses == second.losses
+    assert first.predict(_toy(10, 4)) == second.predict(_toy(10, 4))

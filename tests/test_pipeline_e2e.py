@@ -97,6 +97,8 @@ def test_dvc_repro_end_to_end(tmp_path):
                 "md_recall", "token_accuracy", "per_type"):
         assert key in crf
     assert crf["micro_f1"] > 0.9  # the toy patterns are easy
+    crf_metrics = json.loads((project / "metrics/crf.json").read_text())
+    assert crf_metrics["lbfgs_seconds"] > 0 and crf_metrics["iterations"] > 0
     assert (project / "models/crf/model.crfsuite").is_file()
     for png in ("eda/sentence_lengths.png", "eda/top_tags.png", "eda/label_distribution.png",
                 "eda/entity_types.png", "crf/loss.png", "confusion/crf.png"):
@@ -114,4 +116,4 @@ def test_dvc_repro_end_to_end(tmp_path):
     runs = mlflow.search_runs(experiment_names=["nerlab"])
     assert {"crf:conll", "evaluate:conll"} <= set(runs["tags.mlflow.runName"])
     crf_run = runs[runs["tags.mlflow.runName"] == "crf:conll"].iloc[0]
-    assert float(crf_run["metrics.dev.micro_f1"]) > 0.9 and crf_run["params.crf.c1"] == "0.1"
+    assert float(crf_run["metrics.dev.micro_f1"]) > 0.9 and crf_run["params.crf.c1"] == str(params["crf"]["c1"])

@@ -1,13 +1,15 @@
 """The feature-engineered CRF tagger (sklearn-crfsuite), trained, saved and loaded as one unit.
 
 A saved model is a folder: ``model.crfsuite`` (CRFsuite's own file),
-``clusters.npz`` (word-cluster centroids, when used) and ``config.json``.
+``clusters.npz`` (word-cluster centroids, when used), ``gazetteer.json`` (when
+used) and ``config.json``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from tqdm.auto import tqdm
 
 from nerlab.crf_features import FeatureConfig, corpus_features
 from nerlab.errors import NerlabError
+from nerlab.gazetteer import Gazetteer, jackknife_tags
 from nerlab.tags import repair_iob2
 from nerlab.word_clusters import WordClusters
 
@@ -25,8 +28,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class CRFConfig:
-    c1: float = 0.1
-    c2: float = 0.01
+    c1: float = 0.02
+    c2: float = 0.1
     max_iterations: int = 100
     all_possible_transitions: bool = True
     features: FeatureConfig = field(default_factory=FeatureConfig)
@@ -79,24 +82,37 @@ def _progress_trainer(total: int, losses: list[float]):
 
 class CRFTagger:
     def __init__(self, config: CRFConfig, crf: sklearn_crfsuite.CRF | None = None,
-                 clusters: WordClusters | None = None):
+                 clusters: WordClusters | None = None, gazetteer: Gazetteer | None = None):
         self.config = config
         self.crf = crf
         self.clusters = clusters
+        self.gazetteer = gazetteer
         self.losses: list[float] = []
+        self.timings: dict[str, float] = {}
 
-    def features(self, sentences: list[dict], desc: str = "features") -> list[list[dict]]:
+    def features(self, sentences: list[dict], desc: str = "features",
+                 gaz_tags: list[list[str]] | None = None) -> list[list[dict]]:
         log.info("computing CRF features for %d sentences (%s)", len(sentences), desc)
-        return corpus_features(sentences, self.config.features, self.clusters)
+        if gaz_tags is None and self.gazetteer is not None:
+            gaz_tags = [self.gazetteer.tags(s["tokens"]) for s in sentences]
+        return corpus_features(sentences, self.config.features, self.clusters, gaz_tags)
 
     def fit(self, sentences: list[dict], model_dir: str | Path) -> "CRFTagger":
         model_dir = Path(model_dir)
         model_dir.mkdir(parents=True, exist_ok=True)
         cfg = self.config
+        clock = time.perf_counter()
         if cfg.cluster_encoder:
             words = [t for s in sentences for t in s["tokens"]]
             self.clusters = WordClusters.fit(words, cfg.cluster_encoder, list(cfg.cluster_sizes), cfg.seed)
-        X = self.features(sentences, "train")
+        self.timings["clusters_seconds"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        gaz_tags = None
+        if cfg.features.gazetteer:
+            self.gazetteer = Gazetteer.build(sentences)
+            gaz_tags = jackknife_tags(sentences)  # train never sees its own labels through the gazetteer
+        X = self.features(sentences, "train", gaz_tags)
+        self.timings["features_seconds"] = time.perf_counter() - clock
         self.losses = []
         self.crf = sklearn_crfsuite.CRF(
             algorithm="lbfgs", c1=cfg.c1, c2=cfg.c2, max_iterations=cfg.max_iterations,
@@ -107,9 +123,15 @@ class CRFTagger:
         )
         log.info("fitting the CRF on %d sentences (c1=%s c2=%s, at most %d iterations)",
                  len(sentences), cfg.c1, cfg.c2, cfg.max_iterations)
+        clock = time.perf_counter()
         self.crf.fit(X, [s["tags"] for s in sentences])
+        self.timings["lbfgs_seconds"] = time.perf_counter() - clock
+        for stale in ("clusters.npz", "gazetteer.json"):
+            (model_dir / stale).unlink(missing_ok=True)
         if self.clusters is not None:
             self.clusters.save(model_dir / "clusters.npz")
+        if self.gazetteer is not None:
+            self.gazetteer.save(model_dir / "gazetteer.json")
         config = asdict(cfg)
         (model_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n")
         return self
@@ -132,4 +154,6 @@ class CRFTagger:
         raw["features"] = FeatureConfig(**raw["features"])
         raw["cluster_sizes"] = tuple(raw["cluster_sizes"])
         clusters = WordClusters.load(model_dir / "clusters.npz") if (model_dir / "clusters.npz").is_file() else None
-        return cls(CRFConfig(**raw), sklearn_crfsuite.CRF(model_filename=str(model_dir / "model.crfsuite")), clusters)
+        gazetteer = Gazetteer.load(model_dir / "gazetteer.json") if (model_dir / "gazetteer.json").is_file() else None
+        return cls(CRFConfig(**raw), sklearn_crfsuite.CRF(model_filename=str(model_dir / "model.crfsuite")),
+                   clusters, gazetteer)

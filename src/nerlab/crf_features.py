@@ -28,10 +28,11 @@ class FeatureConfig:
     pos: bool = True  # POS / chunk columns, when the dataset has them
     document: bool = True  # document-level casing features, when the dataset has documents
     cluster_window: int = 0  # word-cluster features for tokens within this distance (needs clusters)
+    gazetteer: bool = True  # matches of the training-set entity strings (jackknifed on train)
 
     @classmethod
     def from_params(cls, params: dict) -> "FeatureConfig":
-        return cls(**{k: params[k] for k in ("window", "affix_len", "shape", "pos", "document", "cluster_window") if k in params})
+        return cls(**{k: params[k] for k in ("window", "affix_len", "shape", "pos", "document", "cluster_window", "gazetteer") if k in params})
 
 
 def word_shape(word: str) -> str:
@@ -91,7 +92,8 @@ def _word_features(word: str, prefix: str, cfg: FeatureConfig) -> dict:
 
 
 def sentence_features(sentence: dict, cfg: FeatureConfig, doc_casing: dict[str, str] | None = None,
-                      clusters: dict[str, tuple[int, ...]] | None = None) -> list[dict]:
+                      clusters: dict[str, tuple[int, ...]] | None = None,
+                      gaz_tags: list[str] | None = None) -> list[dict]:
     tokens = sentence["tokens"]
     pos = sentence.get("pos") if cfg.pos else None
     chunk = sentence.get("chunk") if cfg.pos else None
@@ -133,6 +135,10 @@ def sentence_features(sentence: dict, cfg: FeatureConfig, doc_casing: dict[str, 
             for j in range(max(0, i - cfg.cluster_window), min(n, i + cfg.cluster_window + 1)):
                 for level, cid in enumerate(clusters[tokens[j].lower()]):
                     feats[f"{j - i}:cluster{level}"] = str(cid)
+        if gaz_tags is not None:
+            feats["gaz"] = gaz_tags[i]
+            feats["-1:gaz"] = gaz_tags[i - 1] if i > 0 else "pad"
+            feats["+1:gaz"] = gaz_tags[i + 1] if i < n - 1 else "pad"
         if i > 0:
             feats["-1:0:lower"] = f"{tokens[i - 1].lower()}|{word.lower()}"
         if i < n - 1:
@@ -141,12 +147,15 @@ def sentence_features(sentence: dict, cfg: FeatureConfig, doc_casing: dict[str, 
     return out
 
 
-def corpus_features(sentences: list[dict], cfg: FeatureConfig, clusters=None) -> list[list[dict]]:
+def corpus_features(sentences: list[dict], cfg: FeatureConfig, clusters=None,
+                    gaz_tags: list[list[str]] | None = None) -> list[list[dict]]:
     """Features for every sentence; document features come from the sentences' own documents.
 
-    ``clusters``: a :class:`~nerlab.word_clusters.WordClusters` (or None for no cluster features).
+    ``clusters``: a :class:`~nerlab.word_clusters.WordClusters` (or None for no cluster features);
+    ``gaz_tags``: gazetteer tags per sentence (or None for no gazetteer features).
     """
     casing = document_casing(sentences) if cfg.document else {}
     ids = clusters.lookup([t for s in sentences for t in s["tokens"]]) if clusters is not None else None
     return [sentence_features(s, cfg, casing.get(s.get("doc_id"), {}) if cfg.document and s.get("doc_id") else None,
-                              ids) for s in sentences]
+                              ids, gaz_tags[k] if gaz_tags is not None else None)
+            for k, s in enumerate(sentences)]

@@ -32,7 +32,9 @@ def run(params: dict) -> dict:
         predict_seconds = time.perf_counter() - start
         log.info("CRF dev: %s", headline(dev_scores))
         result = {"dataset": dataset, "train_sentences": len(train), "dev_sentences": len(dev),
-                  "fit_seconds": round(fit_seconds, 1), "dev_predict_seconds": round(predict_seconds, 1),
+                  "fit_seconds": round(fit_seconds, 1),
+                  **{k: round(v, 1) for k, v in tagger.timings.items()},
+                  "dev_predict_seconds": round(predict_seconds, 1),
                   "iterations": len(tagger.losses), "state_features": tagger.n_features, "dev": dev_scores}
         write_json(paths.METRICS / "crf.json", result)
         curve = paths.PLOTS / "crf"
