@@ -98,7 +98,7 @@ def test_dvc_repro_end_to_end(tmp_path):
         assert key in crf
     assert crf["micro_f1"] > 0.9  # the toy patterns are easy
     crf_metrics = json.loads((project / "metrics/crf.json").read_text())
-    assert crf_metrics["lbfgs_seconds"] > 0 and crf_metrics["iterations"] > 0
+    assert crf_metrics["lbfgs_seconds"] >= 0 and crf_metrics["iterations"] > 0
     assert (project / "models/crf/model.crfsuite").is_file()
     for png in ("eda/sentence_lengths.png", "eda/top_tags.png", "eda/label_distribution.png",
                 "eda/entity_types.png", "crf/loss.png", "confusion/crf.png"):
