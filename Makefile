@@ -7,8 +7,8 @@ BIN := $(VENV)/bin
 
 setup:  ## create .venv, install pinned dependencies and nerlab (editable), turn DVC analytics off
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --upgrade pip
-	$(BIN)/pip install -r requirements.txt
+	$(BIN)/pip install pip==26.3
+	$(BIN)/pip install -r requirements.txt -c constraints.txt
 	$(BIN)/pip install -e . --no-deps
 	$(BIN)/dvc config --global core.analytics false || true
 	$(BIN)/dvc config core.analytics false
