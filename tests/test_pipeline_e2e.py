@@ -67,6 +67,7 @@ def test_dvc_repro_end_to_end(tmp_path):
                                     feature_cols={"pos": 1, "chunk": 2})
     params["crf"]["max_iterations"] = 30
     params["crf"]["features"]["clusters"]["sizes"] = [4]
+    params["finetune"].update(epochs=2, batch_size=8)
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
     bin_dir = str(Path(sys.executable).parent)
@@ -80,7 +81,7 @@ def test_dvc_repro_end_to_end(tmp_path):
     run([*dvc, "config", "core.analytics", "false"], project, env)
 
     first = run([*dvc, "repro"], project, env)
-    for stage in ("fetch", "eda", "crf", "evaluate"):
+    for stage in ("fetch", "eda", "crf", "finetune", "evaluate"):
         assert f"Running stage '{stage}'" in first
 
     prepared = project / "data/prepared/conll"
@@ -96,12 +97,16 @@ def test_dvc_repro_end_to_end(tmp_path):
     for key in ("micro_f1", "macro_f1", "weighted_f1", "precision", "recall", "md_f1", "md_precision",
                 "md_recall", "token_accuracy", "per_type"):
         assert key in crf
+    assert set(test["finetune"]) == set(crf)  # one schema for every model
+    assert (project / "models/finetune/tagger.json").is_file()
+    assert json.loads((project / "metrics/finetune.json").read_text())["train_sentences"] == 80
     assert crf["micro_f1"] > 0.9  # the toy patterns are easy
     crf_metrics = json.loads((project / "metrics/crf.json").read_text())
     assert crf_metrics["lbfgs_seconds"] >= 0 and crf_metrics["iterations"] > 0
     assert (project / "models/crf/model.crfsuite").is_file()
     for png in ("eda/sentence_lengths.png", "eda/top_tags.png", "eda/label_distribution.png",
-                "eda/entity_types.png", "crf/loss.png", "confusion/crf.png"):
+                "eda/entity_types.png", "crf/loss.png", "confusion/crf.png", "finetune/learning_curve.png",
+                "confusion/finetune.png"):
         assert (project / "metrics/plots" / png).stat().st_size > 1000, png
 
     second = run([*dvc, "repro"], project, env)
@@ -114,6 +119,10 @@ def test_dvc_repro_end_to_end(tmp_path):
 
     mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])
     runs = mlflow.search_runs(experiment_names=["nerlab"])
-    assert {"crf:conll", "evaluate:conll"} <= set(runs["tags.mlflow.runName"])
+    assert {"crf:conll", "finetune:conll", "evaluate:conll"} <= set(runs["tags.mlflow.runName"])
+    ft_run = runs[runs["tags.mlflow.runName"] == "finetune:conll"].iloc[0]
+    assert ft_run["params.head"] == params["head"] and ft_run["tags.encoder_used"] == "minilm-l6"
+    history = mlflow.MlflowClient().get_metric_history(ft_run["run_id"], "dev_micro_f1")
+    assert [m.step for m in history] == [1, 2]  # per-epoch dev metrics
     crf_run = runs[runs["tags.mlflow.runName"] == "crf:conll"].iloc[0]
     assert float(crf_run["metrics.dev.micro_f1"]) > 0.9 and crf_run["params.crf.c1"] == str(params["crf"]["c1"])

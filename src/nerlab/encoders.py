@@ -37,3 +37,26 @@ def load_error(name: str, err: Exception) -> NerlabError:
         "(huggingface-cli download <id> --local-dir <folder>) and set the encoder to that folder, "
         f"or use the offline alias {next(iter(ALIASES))!r}."
     )
+
+
+def load(name: str, fallback: str | None = None):
+    """(tokenizer, model, name actually used, note) for an encoder name.
+
+    When ``name`` cannot be loaded and ``fallback`` is given, the fallback is
+    loaded instead and the note says so (every output of the run repeats it);
+    without a fallback the error says how to use a local folder.
+    """
+    from transformers import AutoModel, AutoTokenizer
+
+    try:
+        path = resolve(name)
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        model = AutoModel.from_pretrained(path)
+    except (OSError, ValueError) as err:
+        if fallback is None or fallback == name:
+            raise load_error(name, err) from None
+        tokenizer, model, _, _ = load(fallback)
+        return tokenizer, model, fallback, f"encoder {name!r} could not be loaded offline; substituted {fallback!r}"
+    if not getattr(tokenizer, "is_fast", False):
+        raise NerlabError(f"encoder {name!r} has no fast tokenizer; nerlab needs one for word alignment")
+    return tokenizer, model, name, ""

@@ -41,6 +41,8 @@ def use_all_cores() -> int:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, str(cores))
+    if "torch" in sys.modules:  # already imported: tell it directly
+        sys.modules["torch"].set_num_threads(cores)
     return cores
 
 

@@ -24,7 +24,13 @@ def _crf(model_dir: Path) -> Tagger:
     return CRFTagger.load(model_dir)
 
 
-LOADERS: dict[str, Callable[[Path], Tagger]] = {"crf": _crf}
+def _finetune(model_dir: Path) -> Tagger:
+    from nerlab.finetune.tagger import FinetunedTagger
+
+    return FinetunedTagger.load(model_dir)
+
+
+LOADERS: dict[str, Callable[[Path], Tagger]] = {"crf": _crf, "finetune": _finetune}
 
 
 def load(name: str, models_dir: Path = MODELS) -> Tagger:

@@ -64,6 +64,10 @@ class Run:
                 if isinstance(v, (int, float)) and not isinstance(v, bool)}
         self._mlflow.log_metrics({k.replace("/", "_"): v for k, v in flat.items()}, step=step)
 
+    def tags(self, values: dict) -> None:
+        if self._mlflow is not None:
+            self._mlflow.set_tags({k: str(v) for k, v in values.items()})
+
     def artifact(self, path: str | Path) -> None:
         if self._mlflow is not None and Path(path).exists():
             if Path(path).is_dir():

@@ -1,0 +1,92 @@
+"""Dynamic padding and length-bucketed batches.
+
+Training batches come from pools of ``pool`` x batch-size examples, shuffled
+with the epoch's seed and sorted by length inside each pool, so a batch holds
+examples of similar length (little padding) while the order stays random.
+Inference batches are simply sorted by length.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+import torch
+
+from nerlab.finetune.alignment import Example
+
+
+def continuation_map(labels: list[str]) -> list[int]:
+    """For each label id, the id a non-first subword of the same word gets (B-X -> I-X)."""
+    index = {label: i for i, label in enumerate(labels)}
+    return [index.get("I-" + label[2:], i) if label.startswith("B-") else i for i, label in enumerate(labels)]
+
+
+def collate(examples: list[Example], pad_id: int, all_subwords: bool = False,
+            continuation: list[int] | None = None, coarse_continuation: list[int] | None = None) -> dict:
+    """Pad a batch to its own longest input and longest unit sequence."""
+    batch_len = max(len(e.input_ids) for e in examples)
+    units, labels, coarse = [], [], []
+    for e in examples:
+        if all_subwords:
+            u = [pos for piece in e.pieces for pos in piece]
+            lab = [lab if k == 0 else continuation[lab] for piece, lab in zip(e.pieces, e.labels or [0] * len(e.pieces))
+                   for k in range(len(piece))]
+            crs = [c if k == 0 else coarse_continuation[c]
+                   for piece, c in zip(e.pieces, e.coarse or [0] * len(e.pieces)) for k in range(len(piece))]
+        else:
+            u, lab, crs = e.starts, e.labels or [0] * len(e.starts), e.coarse or [0] * len(e.starts)
+        units.append(u)
+        labels.append(lab)
+        coarse.append(crs)
+    n_units = max(len(u) for u in units)
+    input_ids = torch.full((len(examples), batch_len), pad_id, dtype=torch.long)
+    attention = torch.zeros((len(examples), batch_len), dtype=torch.long)
+    unit_index = torch.zeros((len(examples), n_units), dtype=torch.long)
+    unit_mask = torch.zeros((len(examples), n_units), dtype=torch.bool)
+    label_t = torch.full((len(examples), n_units), -100, dtype=torch.long)
+    coarse_t = torch.full((len(examples), n_units), -100, dtype=torch.long)
+    for i, e in enumerate(examples):
+        input_ids[i, : len(e.input_ids)] = torch.tensor(e.input_ids)
+        attention[i, : len(e.input_ids)] = 1
+        unit_index[i, : len(units[i])] = torch.tensor(units[i])
+        unit_mask[i, : len(units[i])] = True
+        label_t[i, : len(labels[i])] = torch.tensor(labels[i])
+        coarse_t[i, : len(coarse[i])] = torch.tensor(coarse[i])
+    return {"input_ids": input_ids, "attention_mask": attention, "unit_index": unit_index,
+            "unit_mask": unit_mask, "labels": label_t, "coarse": coarse_t}
+
+
+class LengthBucketBatches(torch.utils.data.Sampler):
+    """Batches of similar-length examples in random order; a new order every epoch (``set_epoch``)."""
+
+    def __init__(self, lengths: list[int], batch_size: int, seed: int, pool: int = 50):
+        self.lengths = lengths
+        self.batch_size = batch_size
+        self.seed = seed
+        self.pool = pool
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self) -> Iterator[list[int]]:
+        rng = random.Random(self.seed * 1000 + self.epoch)
+        order = list(range(len(self.lengths)))
+        rng.shuffle(order)
+        size = self.batch_size * self.pool
+        batches = []
+        for start in range(0, len(order), size):
+            chunk = sorted(order[start:start + size], key=self.lengths.__getitem__)
+            batches += [chunk[i:i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
+        rng.shuffle(batches)
+        return iter(batches)
+
+    def __len__(self) -> int:
+        return (len(self.lengths) + self.batch_size - 1) // self.batch_size
+
+
+def sorted_batches(lengths: list[int], batch_size: int) -> list[list[int]]:
+    """Inference: indices grouped by length, longest first (peak memory shows up at once)."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]

@@ -1,0 +1,116 @@
+"""Token-classification heads over a sequence of unit vectors (one per word, or per subword).
+
+- ``linear``: dropout + linear, masked cross-entropy; argmax decoding, repaired to valid IOB2.
+- ``crf``: the same emissions into a CRF layer (pytorch-crf), whose transitions
+  forbid every invalid IOB2 move, so Viterbi decoding never outputs one.
+- ``bilstm_crf``: a BiLSTM before the emissions, then the CRF.
+
+All heads share ``loss(x, labels, mask)`` and ``decode(x, mask)``; a head is
+picked by name from :data:`HEADS`.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torchcrf import CRF
+
+from nerlab.tags import repair_iob2, split_tag
+
+IMPOSSIBLE = -10000.0
+
+
+def iob2_constraints(labels: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Penalties (0 or IMPOSSIBLE) for starting with each label and for each label -> label move."""
+    parsed = [split_tag(label) for label in labels]
+    start = torch.tensor([IMPOSSIBLE if p == "I" else 0.0 for p, _ in parsed])
+    moves = torch.zeros(len(labels), len(labels))
+    for j, (prefix, etype) in enumerate(parsed):
+        if prefix != "I":
+            continue
+        for i, (prev_prefix, prev_type) in enumerate(parsed):
+            if prev_prefix == "O" or prev_type != etype:  # I-X only after B-X or I-X
+                moves[i, j] = IMPOSSIBLE
+    return start, moves
+
+
+class ConstrainedCRF(CRF):
+    """pytorch-crf's CRF whose start and transition scores carry fixed IOB2 penalties.
+
+    The learned parameters live under ``free_*``; pytorch-crf's code reads
+    ``start_transitions`` and ``transitions``, which add the penalties.
+    """
+
+    def __init__(self, labels: list[str]):
+        super().__init__(len(labels), batch_first=True)
+        start, moves = iob2_constraints(labels)
+        self.free_start = self._parameters.pop("start_transitions")
+        self.free_transitions = self._parameters.pop("transitions")
+        self.register_buffer("start_penalty", start)
+        self.register_buffer("move_penalty", moves)
+
+    @property
+    def start_transitions(self) -> torch.Tensor:
+        return self.free_start + self.start_penalty
+
+    @property
+    def transitions(self) -> torch.Tensor:
+        return self.free_transitions + self.move_penalty
+
+
+class LinearHead(nn.Module):
+    def __init__(self, in_dim: int, labels: list[str], dropout: float = 0.1, lstm_hidden: int = 256):
+        super().__init__()
+        self.labels = labels
+        self.dropout = nn.Dropout(dropout)
+        self.proj = nn.Linear(self.features_dim(in_dim, lstm_hidden), len(labels))
+
+    def features_dim(self, in_dim: int, lstm_hidden: int) -> int:
+        return in_dim
+
+    def features(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return x
+
+    def emissions(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.proj(self.dropout(self.features(x, mask)))
+
+    def loss(self, x: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        scores = self.emissions(x, mask)
+        return nn.functional.cross_entropy(scores[mask].float(), labels[mask])
+
+    def decode(self, x: torch.Tensor, mask: torch.Tensor) -> list[list[int]]:
+        best = self.emissions(x, mask).argmax(-1)
+        index = {label: i for i, label in enumerate(self.labels)}
+        out = []
+        for row, m in zip(best.tolist(), mask.sum(1).tolist()):
+            tags = repair_iob2([self.labels[i] for i in row[:m]])[0]
+            out.append([index[t] for t in tags])
+        return out
+
+
+class CRFHead(LinearHead):
+    def __init__(self, in_dim: int, labels: list[str], dropout: float = 0.1, lstm_hidden: int = 256):
+        super().__init__(in_dim, labels, dropout, lstm_hidden)
+        self.crf = ConstrainedCRF(labels)
+
+    def loss(self, x: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        scores = self.emissions(x, mask).float()
+        return -self.crf(scores, labels.clamp(min=0), mask=mask, reduction="token_mean")
+
+    def decode(self, x: torch.Tensor, mask: torch.Tensor) -> list[list[int]]:
+        return self.crf.decode(self.emissions(x, mask).float(), mask=mask)
+
+
+class BiLSTMCRFHead(CRFHead):
+    def features_dim(self, in_dim: int, lstm_hidden: int) -> int:
+        self.lstm = nn.LSTM(in_dim, lstm_hidden, batch_first=True, bidirectional=True)
+        return 2 * lstm_hidden
+
+    def features(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        lengths = mask.sum(1).clamp(min=1).cpu()
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        out, _ = self.lstm(packed)
+        return nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0]
+
+
+HEADS: dict[str, type[LinearHead]] = {"linear": LinearHead, "crf": CRFHead, "bilstm_crf": BiLSTMCRFHead}

@@ -1,0 +1,37 @@
+"""Schedules over training: the auxiliary-loss weight W and the learning rate.
+
+Auxiliary weight (paper 000, 5.2.1): loss = W * coarse + (1 - W) * scale * fine, with
+W = 1 at the first epoch decaying to ``residual`` at the last:
+
+- ``linear``:      W = 1 - (1 - residual) * p
+- ``exponential``: W = residual ** p
+- ``cosine``:      W = residual + (1 - residual) * (1 + cos(pi * p)) / 2
+
+where p = epoch / (epochs - 1) runs from 0 to 1 (epoch counted from 0).
+
+Learning rate: linear warm-up over the first ``warmup`` fraction of all steps,
+then constant, times ``decay ** epoch`` (paper 003 decays by 0.95 per epoch).
+"""
+
+from __future__ import annotations
+
+import math
+
+AUX_SCHEDULES = ("linear", "exponential", "cosine")
+
+
+def aux_weight(epoch: int, epochs: int, schedule: str = "linear", residual: float = 0.1) -> float:
+    if schedule not in AUX_SCHEDULES:
+        raise ValueError(f"aux schedule must be one of {', '.join(AUX_SCHEDULES)}, got {schedule!r}")
+    p = min(1.0, epoch / max(1, epochs - 1))
+    if schedule == "linear":
+        return 1 - (1 - residual) * p
+    if schedule == "exponential":
+        return residual ** p
+    return residual + (1 - residual) * (1 + math.cos(math.pi * p)) / 2
+
+
+def lr_factor(step: int, steps_per_epoch: int, total_steps: int, warmup: float, decay: float) -> float:
+    warm_steps = int(warmup * total_steps)
+    warm = min(1.0, (step + 1) / warm_steps) if warm_steps > 0 else 1.0
+    return warm * decay ** (step // max(1, steps_per_epoch))

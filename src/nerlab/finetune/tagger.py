@@ -1,0 +1,108 @@
+"""A fine-tuned tagger as one unit: encode sentences, predict tags, save and load.
+
+Saved folder: ``encoder/`` (the encoder and its tokenizer, ``save_pretrained``),
+``heads.pt`` (every non-encoder weight), ``tagger.json`` (architecture, label
+space, alignment settings and the run's notes).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from nerlab.errors import NerlabError
+from nerlab.finetune.alignment import Aligner, Example, document_context, merge_windows
+from nerlab.finetune.batching import collate, sorted_batches
+from nerlab.finetune.labels import LabelSpace
+from nerlab.finetune.model import Architecture, TokenTagger
+
+
+class FinetunedTagger:
+    def __init__(self, model: TokenTagger, tokenizer, space: LabelSpace, max_length: int = 128,
+                 context: str = "none", max_context_sentences: int = 8, notes: list[str] | None = None):
+        self.model = model
+        self.tokenizer = tokenizer
+        self.space = space
+        self.max_length = max_length
+        self.context = context
+        self.max_context_sentences = max_context_sentences
+        self.aligner = Aligner(tokenizer, max_length, context)
+        self.notes = notes or []
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+
+    def encode(self, rows: list[dict], with_labels: bool) -> list[list[Example]]:
+        """Examples per sentence (several when a long sentence is split into windows)."""
+        out = []
+        for i, row in enumerate(rows):
+            left, right = (document_context(rows, i, self.max_context_sentences)
+                           if self.context == "document" else ([], []))
+            examples = self.aligner.encode(i, row["tokens"], left, right)
+            if with_labels:
+                fine = self.space.ids(row["tags"])
+                coarse = self.space.coarse_ids(row["tags"])
+                for e in examples:
+                    e.labels = [fine[w] for w in e.words]
+                    e.coarse = [coarse[w] for w in e.words]
+            out.append(examples)
+        return out
+
+    def collate(self, examples: list[Example]) -> dict:
+        return collate(examples, self.pad_id)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    def predict(self, rows: list[dict], batch_size: int = 64, progress: bool = True) -> list[list[str]]:
+        per_sentence = self.encode(rows, with_labels=False)
+        flat = [e for examples in per_sentence for e in examples]
+        decoded: dict[int, list[int]] = {}
+        self.model.eval()
+        batches = sorted_batches([len(e.input_ids) for e in flat], batch_size)
+        with torch.inference_mode():
+            for batch_ids in tqdm(batches, desc="predict", unit="batch", disable=not progress, leave=False):
+                batch = {k: v.to(self.device) for k, v in self.collate([flat[i] for i in batch_ids]).items()}
+                for i, labels in zip(batch_ids, self.model.decode(batch)):
+                    decoded[i] = labels
+        out, k = [], 0
+        for row, examples in zip(rows, per_sentence):
+            preds = [decoded[k + j] for j in range(len(examples))]
+            k += len(examples)
+            ids = preds[0] if len(examples) == 1 else merge_windows(examples, preds, len(row["tokens"]))
+            out.append([self.space.tags[i] for i in ids])
+        return out
+
+    def save(self, folder: str | Path, extra: dict | None = None) -> None:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.model.encoder.save_pretrained(folder / "encoder")
+        self.tokenizer.save_pretrained(folder / "encoder")
+        heads = {k: v for k, v in self.model.state_dict().items() if not k.startswith("encoder.")}
+        torch.save(heads, folder / "heads.pt")
+        meta = {"architecture": asdict(self.model.arch), "labels": asdict(self.space),
+                "max_length": self.max_length, "context": self.context,
+                "max_context_sentences": self.max_context_sentences, "notes": self.notes, **(extra or {})}
+        (folder / "tagger.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+
+    @classmethod
+    def load(cls, folder: str | Path, device: str | None = None) -> "FinetunedTagger":
+        from transformers import AutoModel, AutoTokenizer
+
+        folder = Path(folder)
+        if not (folder / "tagger.json").is_file():
+            raise NerlabError(f"no fine-tuned model in {folder} (train it first: dvc repro finetune)")
+        meta = json.loads((folder / "tagger.json").read_text())
+        tokenizer = AutoTokenizer.from_pretrained(folder / "encoder")
+        encoder = AutoModel.from_pretrained(folder / "encoder")
+        space = LabelSpace(**meta["labels"])
+        model = TokenTagger(encoder, Architecture(**meta["architecture"]), space.tags, space.coarse_tags)
+        missing = model.load_state_dict(torch.load(folder / "heads.pt", map_location="cpu"), strict=False)
+        if missing.unexpected_keys or any(not k.startswith("encoder.") for k in missing.missing_keys):
+            raise NerlabError(f"{folder / 'heads.pt'} does not match {folder / 'tagger.json'}")
+        model.to(device or ("cuda" if torch.cuda.is_available() else "cpu")).eval()
+        return cls(model, tokenizer, space, meta["max_length"], meta["context"], meta["max_context_sentences"],
+                   meta.get("notes"))

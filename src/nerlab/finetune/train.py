@@ -1,0 +1,167 @@
+"""The training loop, on Hugging Face Accelerate (CPU, one GPU, or several with ``accelerate launch``).
+
+Per epoch: length-bucketed, dynamically padded batches; loss
+``W * coarse + (1 - W) * scale * fine`` when an auxiliary head is on; dev
+scores through the common evaluator; the checkpoint policy (``best`` dev
+micro-F1 or ``last``). After every epoch the full training state (model,
+optimizer, scheduler, RNG) is saved under ``state_dir``; a run killed halfway
+and started again with the same settings resumes after the last finished epoch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from functools import partial
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from nerlab.evaluation import evaluate
+from nerlab.finetune.batching import LengthBucketBatches, collate, continuation_map
+from nerlab.finetune.schedules import aux_weight, lr_factor
+from nerlab.finetune.tagger import FinetunedTagger
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 10
+    batch_size: int = 16
+    eval_batch_size: int = 64
+    lr: float = 5e-5
+    weight_decay: float = 0.01
+    warmup: float = 0.1
+    lr_decay: float = 1.0  # per-epoch factor (paper 003: 0.95)
+    head_lr_mult: float = 1.0
+    label_all_subwords: bool = False
+    checkpoint: str = "best"  # best | last
+    aux_schedule: str = "linear"
+    aux_residual: float = 0.1
+    aux_scale: float = 1.0
+    bf16: bool = True  # bf16 autocast on CUDA; ignored on CPU
+    grad_clip: float = 1.0
+    seed: int = 42
+
+    def __post_init__(self):
+        if self.checkpoint not in ("best", "last"):
+            raise ValueError(f"checkpoint must be 'best' or 'last', got {self.checkpoint!r}")
+
+
+def _param_groups(model, lr: float, head_mult: float, weight_decay: float) -> list[dict]:
+    heads = {id(p) for p in model.head_parameters()}
+    groups: dict[tuple[bool, bool], list] = {}
+    for name, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
+        no_decay = p.ndim < 2 or "norm" in name.lower()
+        groups.setdefault((id(p) in heads, no_decay), []).append(p)
+    return [{"params": ps, "lr": lr * (head_mult if is_head else 1.0),
+             "weight_decay": 0.0 if no_decay else weight_decay, "name": ("head" if is_head else "encoder")}
+            for (is_head, no_decay), ps in sorted(groups.items())]
+
+
+def fingerprint(*parts) -> str:
+    return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def train(tagger: FinetunedTagger, cfg: TrainConfig, train_rows: list[dict], dev_rows: list[dict],
+          out_dir: str | Path, state_dir: str | Path, run_key: str,
+          on_epoch: Callable[[int, dict], None] = lambda epoch, metrics: None) -> dict:
+    """Train ``tagger`` in place; save the chosen checkpoint to ``out_dir``; return the history."""
+    from accelerate import Accelerator
+    from accelerate.utils import set_seed
+
+    set_seed(cfg.seed)
+    out_dir, state_dir = Path(out_dir), Path(state_dir)
+    cuda = torch.cuda.is_available()
+    accelerator = Accelerator(mixed_precision="bf16" if cfg.bf16 and cuda else "no", cpu=not cuda)
+    tagger.model.to(accelerator.device)
+
+    examples = [e for per in tagger.encode(train_rows, with_labels=True) for e in per]
+    sampler = LengthBucketBatches([len(e.input_ids) for e in examples], cfg.batch_size, cfg.seed)
+    loader = torch.utils.data.DataLoader(
+        examples, batch_sampler=sampler,
+        collate_fn=partial(collate, pad_id=tagger.pad_id, all_subwords=cfg.label_all_subwords,
+                           continuation=continuation_map(tagger.space.tags),
+                           coarse_continuation=continuation_map(tagger.space.coarse_tags)))
+    steps_per_epoch = len(sampler)
+    total = steps_per_epoch * cfg.epochs
+    optimizer = torch.optim.AdamW(_param_groups(tagger.model, cfg.lr, cfg.head_lr_mult, cfg.weight_decay))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: lr_factor(step, steps_per_epoch, total, cfg.warmup, cfg.lr_decay))
+    model, optimizer, loader, scheduler = accelerator.prepare(tagger.model, optimizer, loader, scheduler)
+
+    key = fingerprint(run_key, asdict(cfg), len(examples))
+    progress_file = state_dir / "progress.json"
+    history: list[dict] = []
+    best, start_epoch = -1.0, 0
+    if progress_file.is_file():
+        progress = json.loads(progress_file.read_text())
+        if progress.get("key") == key:
+            accelerator.load_state(str(state_dir / "state"))
+            history, best, start_epoch = progress["history"], progress["best"], progress["epoch"] + 1
+            log.info("resuming after epoch %d of %d (state in %s)", start_epoch, cfg.epochs, state_dir)
+        else:
+            log.info("ignoring %s: it belongs to other settings", state_dir)
+    has_aux = tagger.model.aux_head is not None
+
+    for epoch in range(start_epoch, cfg.epochs):
+        sampler.set_epoch(epoch)
+        weight = aux_weight(epoch, cfg.epochs, cfg.aux_schedule, cfg.aux_residual) if has_aux else 0.0
+        model.train()
+        start, seen, loss_sum = time.perf_counter(), 0, 0.0
+        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch", leave=False)
+        for batch in bar:
+            with accelerator.autocast():
+                fine, coarse = model.losses(batch) if not hasattr(model, "module") else model.module.losses(batch)
+                loss = fine if coarse is None else weight * coarse + (1 - weight) * cfg.aux_scale * fine
+            accelerator.backward(loss)
+            if cfg.grad_clip:
+                accelerator.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            seen += batch["input_ids"].shape[0]
+            loss_sum += loss.item()
+            bar.set_postfix(loss=f"{loss.item():.3f}")
+        seconds = time.perf_counter() - start
+        dev_start = time.perf_counter()
+        dev_pred = tagger.predict(dev_rows, cfg.eval_batch_size, progress=False)
+        dev = evaluate([r["tags"] for r in dev_rows], dev_pred, tagger.space.coarse_map
+                       if any("coarse_tags" in r for r in dev_rows[:1]) else None)
+        record = {"epoch": epoch + 1, "train_loss": loss_sum / max(1, len(loader)), "aux_weight": weight,
+                  "lr": scheduler.get_last_lr()[0], "epoch_seconds": seconds,
+                  "train_sentences_per_second": seen / max(seconds, 1e-9),
+                  "dev_seconds": time.perf_counter() - dev_start,
+                  "dev_micro_f1": dev["micro_f1"], "dev_macro_f1": dev["macro_f1"]}
+        if "coarse" in dev:
+            record["dev_coarse_macro_f1"] = dev["coarse"]["macro_f1"]
+        history.append(record)
+        log.info("epoch %d/%d: loss %.4f, dev micro-F1 %.4f macro-F1 %.4f (%.0f s, %.1f sentences/s)",
+                 epoch + 1, cfg.epochs, record["train_loss"], dev["micro_f1"], dev["macro_f1"], seconds,
+                 record["train_sentences_per_second"])
+        on_epoch(epoch + 1, record)
+        improved = dev["micro_f1"] > best
+        best = max(best, dev["micro_f1"])
+        if accelerator.is_main_process:
+            if cfg.checkpoint == "best" and improved:  # kept with the state, so a resumed run still has it
+                tagger.save(state_dir / "best", {"epoch": epoch + 1, "dev": dev})
+            if epoch < cfg.epochs - 1:
+                accelerator.save_state(str(state_dir / "state"))
+                progress_file.write_text(json.dumps({"key": key, "epoch": epoch, "best": best, "history": history}))
+            elif cfg.checkpoint == "last":
+                tagger.save(out_dir, {"epoch": epoch + 1, "dev": dev})
+    if accelerator.is_main_process:
+        if cfg.checkpoint == "best" and (state_dir / "best").is_dir():
+            shutil.rmtree(out_dir, ignore_errors=True)
+            shutil.copytree(state_dir / "best", out_dir)
+        shutil.rmtree(state_dir, ignore_errors=True)  # finished: nothing left to resume
+    return {"history": history, "best_dev_micro_f1": best}

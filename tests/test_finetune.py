@@ -1,0 +1,195 @@
+"""The fine-tuned tagger on a tiny randomly initialised BERT (no download)."""
+
+import itertools
+import random
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tiny_bert import make_tiny  # noqa: E402
+
+from nerlab.finetune.alignment import Aligner, Example, merge_windows  # noqa: E402
+from nerlab.finetune.batching import LengthBucketBatches, collate, continuation_map  # noqa: E402
+from nerlab.finetune.heads import CRFHead, iob2_constraints  # noqa: E402
+from nerlab.finetune.labels import LabelSpace  # noqa: E402
+from nerlab.finetune.model import Architecture, TokenTagger, blend_triplets  # noqa: E402
+from nerlab.finetune.schedules import aux_weight, lr_factor  # noqa: E402
+from nerlab.finetune.tagger import FinetunedTagger  # noqa: E402
+from nerlab.finetune.train import TrainConfig, _param_groups, train  # noqa: E402
+from nerlab.tags import is_valid_iob2, label_list  # noqa: E402
+
+LABELS = {"types": ["LOC", "ORG", "PER"], "tags": label_list(["LOC", "ORG", "PER"])}
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return make_tiny(tmp_path_factory.mktemp("tiny"))
+
+
+def toy_rows(n, seed):
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        name, place, org = rng.choice(["Anna", "Bob", "Carla"]), rng.choice(["Paris", "Oslo", "Rome"]), \
+            rng.choice(["Acme", "Volvo"])
+        if i % 2:
+            tokens, tags = [name, "visited", place, "on", "Monday", "."], ["B-PER", "O", "B-LOC", "O", "O", "O"]
+        else:
+            tokens, tags = [org, "hired", name, "in", "New", "York"], ["B-ORG", "O", "B-PER", "O", "B-LOC", "I-LOC"]
+        rows.append({"id": str(i), "doc_id": f"d{i // 4}", "tokens": tokens, "tags": tags})
+    return rows
+
+
+def build(tiny, **arch):
+    from transformers import BertModel
+
+    tokenizer, model = tiny
+    space = LabelSpace.from_labels_json(LABELS)
+    encoder = BertModel(model.config)
+    torch.manual_seed(0)
+    return FinetunedTagger(TokenTagger(encoder, Architecture(**arch), space.tags, space.coarse_tags), tokenizer,
+                           space, max_length=32)
+
+
+@pytest.mark.parametrize("head, blend, aux", list(itertools.product(
+    ["linear", "crf", "bilstm_crf"], ["none", "concat", "avg"], ["none", "linear", "crf"])))
+def test_every_head_blend_aux_runs_forward_and_backward(tiny, head, blend, aux):
+    tagger = build(tiny, head=head, blend=blend, aux=aux, layers=2 if blend == "concat" else 1)
+    examples = [e for per in tagger.encode(toy_rows(4, 0), with_labels=True) for e in per]
+    batch = tagger.collate(examples)
+    fine, coarse = tagger.model.losses(batch)
+    assert (coarse is None) == (aux == "none")
+    loss = fine if coarse is None else 0.5 * coarse + 0.5 * fine
+    loss.backward()
+    grads = [p.grad for p in tagger.model.head.parameters()]
+    assert all(g is not None and torch.isfinite(g).all() for g in grads)
+    assert any(p.grad is not None for p in tagger.model.encoder.parameters())
+
+
+@pytest.mark.parametrize("head", ["linear", "crf", "bilstm_crf"])
+def test_each_head_fits_a_toy_pattern(tiny, head, tmp_path):
+    tagger = build(tiny, head=head, aux="linear", blend="concat")
+    rows = toy_rows(48, 1)
+    cfg = TrainConfig(epochs=12, batch_size=8, lr=3e-3, warmup=0.0, head_lr_mult=3, seed=0)
+    result = train(tagger, cfg, rows, toy_rows(8, 2), tmp_path / "model", tmp_path / "state", run_key="toy")
+    assert result["best_dev_micro_f1"] > 0.9, result["history"][-1]
+    loaded = FinetunedTagger.load(tmp_path / "model", device="cpu")
+    test = toy_rows(8, 3)
+    pred = loaded.predict(test, progress=False)
+    assert all(is_valid_iob2(p) for p in pred)
+    assert sum(p == r["tags"] for p, r in zip(pred, test)) >= 6
+    assert not (tmp_path / "state").exists()  # finished runs leave no resume state
+
+
+def test_crf_decoding_never_outputs_invalid_iob2():
+    labels = label_list(["LOC", "PER"])
+    head = CRFHead(8, labels)
+    with torch.no_grad():  # push hard towards invalid moves: I-LOC everywhere
+        head.proj.bias.zero_()
+        head.proj.bias[labels.index("I-LOC")] = 50.0
+        head.crf.free_transitions.fill_(5.0)
+    x = torch.randn(6, 9, 8)
+    mask = torch.ones(6, 9, dtype=torch.bool)
+    mask[3:, 5:] = False
+    for seq in head.decode(x, mask):
+        assert is_valid_iob2([labels[i] for i in seq])
+    start, moves = iob2_constraints(labels)
+    assert start[labels.index("I-PER")] < -1000 and moves[labels.index("O"), labels.index("I-PER")] < -1000
+    assert moves[labels.index("B-PER"), labels.index("I-PER")] == 0
+
+
+def test_aux_weight_schedules():
+    assert aux_weight(0, 10) == pytest.approx(1.0) and aux_weight(9, 10) == pytest.approx(0.1)
+    assert aux_weight(3, 7) == pytest.approx(1 - 0.9 * 0.5)
+    assert aux_weight(3, 7, "exponential", 0.1) == pytest.approx(0.1 ** 0.5)
+    assert aux_weight(3, 7, "cosine", 0.1) == pytest.approx(0.1 + 0.9 * 0.5)
+    assert aux_weight(9, 10, "cosine", 0.2) == pytest.approx(0.2)
+    with pytest.raises(ValueError):
+        aux_weight(0, 3, "step")
+
+
+def test_lr_factor_warmup_and_decay():
+    assert lr_factor(0, 10, 100, 0.1, 1.0) == pytest.approx(0.1)
+    assert lr_factor(9, 10, 100, 0.1, 1.0) == pytest.approx(1.0)
+    assert lr_factor(25, 10, 100, 0.0, 0.95) == pytest.approx(0.95 ** 2)
+
+
+def test_param_groups_carry_the_head_multiplier(tiny):
+    tagger = build(tiny, head="bilstm_crf", aux="crf")
+    groups = _param_groups(tagger.model, lr=2e-5, head_mult=100, weight_decay=0.01)
+    head_ids = {id(p) for p in tagger.model.head_parameters()}
+    for g in groups:
+        is_head = all(id(p) in head_ids for p in g["params"])
+        assert g["lr"] == pytest.approx(2e-5 * (100 if is_head else 1))
+        assert g["name"] == ("head" if is_head else "encoder")
+    n_grouped = sum(len(g["params"]) for g in groups)
+    assert n_grouped == sum(1 for p in tagger.model.parameters() if p.requires_grad)
+    assert any(id(p) in head_ids for p in tagger.model.aux_head.parameters())
+
+
+def test_alignment_round_trip(tiny):
+    tokenizer, _ = tiny
+    aligner = Aligner(tokenizer, max_length=32)
+    words = ["Anna", "xxx", "visited", "Paris"]
+    (example,) = aligner.encode(0, words)
+    assert example.input_ids[0] == tokenizer.cls_token_id and example.input_ids[-1] == tokenizer.sep_token_id
+    assert [len(p) for p in example.pieces] == [1, 3, 1, 1]
+    assert [example.input_ids[s] for s in example.starts] == [p[0] for p in aligner.word_pieces(words)]
+    assert example.pieces[1] == [2, 3, 4]
+
+
+def test_long_sentences_are_windowed_and_merged(tiny):
+    tokenizer, _ = tiny
+    aligner = Aligner(tokenizer, max_length=12)  # 10 pieces per window
+    words = ["anna", "xxx", "visited", "paris"] * 6  # 36 pieces
+    examples = aligner.encode(0, words)
+    assert len(examples) > 3
+    assert all(len(e.input_ids) <= 12 for e in examples)
+    covered = sorted({w for e in examples for w in e.words})
+    assert covered == list(range(len(words)))  # nothing truncated
+    preds = [[w for w in e.words] for e in examples]  # predict the word index itself
+    assert merge_windows(examples, preds, len(words)) == list(range(len(words)))
+
+
+def test_document_context_is_input_only(tiny):
+    tagger = build(tiny)
+    tagger.context = "document"
+    tagger.aligner = Aligner(tagger.tokenizer, 32, "document")
+    rows = toy_rows(4, 0)
+    plain = build(tiny).encode(rows, with_labels=True)
+    with_context = tagger.encode(rows, with_labels=True)
+    for (a,), (b,) in zip(plain, with_context):
+        assert len(b.input_ids) > len(a.input_ids)
+        assert b.labels == a.labels and len(b.starts) == len(a.starts)
+        assert [b.input_ids[s] for s in b.starts] == [a.input_ids[s] for s in a.starts]
+
+
+def test_label_all_subwords_continues_entities():
+    labels = label_list(["PER"])
+    e = Example(0, [2, 5, 6, 7, 3], [0, 1], [1, 2], [[1], [2, 3]], (0, 2), [labels.index("O"), labels.index("B-PER")],
+                [0, 0])
+    batch = collate([e], 0, all_subwords=True, continuation=continuation_map(labels),
+                    coarse_continuation=[0])
+    assert batch["unit_index"].tolist() == [[1, 2, 3]]
+    assert [labels[i] for i in batch["labels"][0].tolist()] == ["O", "B-PER", "I-PER"]
+
+
+def test_length_buckets_cover_everything_once_and_reshuffle():
+    lengths = [random.Random(i).randint(5, 60) for i in range(203)]
+    sampler = LengthBucketBatches(lengths, batch_size=8, seed=1, pool=4)
+    first = list(sampler)
+    assert sorted(i for b in first for i in b) == list(range(203))
+    spread = sum(max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in first) / len(first)
+    assert spread < 15  # batches hold similar lengths
+    sampler.set_epoch(1)
+    assert list(sampler) != first
+
+
+def test_blend_triplets():
+    x = torch.arange(1, 4, dtype=torch.float).view(1, 3, 1)
+    mask = torch.ones(1, 3, dtype=torch.bool)
+    assert blend_triplets(x, mask, "avg").flatten().tolist() == pytest.approx([1.5, 2.0, 2.5])
+    assert blend_triplets(x, mask, "concat")[0, 0].tolist() == [0.0, 1.0, 2.0]
