@@ -193,3 +193,21 @@ def test_blend_triplets():
     mask = torch.ones(1, 3, dtype=torch.bool)
     assert blend_triplets(x, mask, "avg").flatten().tolist() == pytest.approx([1.5, 2.0, 2.5])
     assert blend_triplets(x, mask, "concat")[0, 0].tolist() == [0.0, 1.0, 2.0]
+
+
+def test_predict_command_on_a_sentence(tiny, tmp_path, capsys):
+    import json
+
+    from nerlab.cli import main
+
+    tagger = build(tiny, head="crf")
+    cfg = TrainConfig(epochs=12, batch_size=8, lr=3e-3, warmup=0.0, seed=0)
+    train(tagger, cfg, toy_rows(48, 1), toy_rows(8, 2), tmp_path / "model", tmp_path / "state", run_key="toy")
+    main(["predict", "--model", str(tmp_path / "model"), "--format", "jsonl", "Bob visited Oslo on Monday."])
+    result = json.loads(capsys.readouterr().out)
+    assert result["tokens"] == ["Bob", "visited", "Oslo", "on", "Monday", "."]
+    assert {(e["text"], e["type"]) for e in result["entities"]} == {("Bob", "PER"), ("Oslo", "LOC")}
+    oslo = next(e for e in result["entities"] if e["type"] == "LOC")
+    assert result["text"][oslo["start"]:oslo["end"]] == "Oslo"
+    main(["predict", "--model", str(tmp_path / "model"), "Acme hired Carla in New York"])
+    assert "New York [LOC]" in capsys.readouterr().out

@@ -34,6 +34,8 @@ def load_params(path: str | Path = PARAMS) -> dict:
 def setup_logging() -> None:
     logging.basicConfig(level=os.environ.get("NERLAB_LOG", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    for noisy in ("accelerate", "alembic", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def use_all_cores() -> int:

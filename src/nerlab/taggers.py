@@ -33,6 +33,16 @@ def _finetune(model_dir: Path) -> Tagger:
 LOADERS: dict[str, Callable[[Path], Tagger]] = {"crf": _crf, "finetune": _finetune}
 
 
+def load_folder(folder: str | Path) -> Tagger:
+    """A trained model from its folder, whatever its kind (told by the files it holds)."""
+    folder = Path(folder)
+    if (folder / "tagger.json").is_file():
+        return _finetune(folder)
+    if (folder / "model.crfsuite").is_file():
+        return _crf(folder)
+    raise NerlabError(f"{folder} holds no nerlab model (expected tagger.json or model.crfsuite)")
+
+
 def load(name: str, models_dir: Path = MODELS) -> Tagger:
     if name not in LOADERS:
         raise NerlabError(f"unknown model {name!r} in evaluate.models; known: {', '.join(LOADERS)}")

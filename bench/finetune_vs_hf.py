@@ -1,0 +1,185 @@
+"""Benchmark: nerlab's finetune code vs the standard Hugging Face recipe, same encoder, data and settings.
+
+The Hugging Face side is transformers' token-classification example:
+AutoModelForTokenClassification + Trainer + DataCollatorForTokenClassification,
+first subword labelled, the others -100, truncation at max_length. nerlab's
+side is the finetune stage's code with the ``linear`` head (and, for the
+record, the CRF heads). Each side runs in its own process (so peak memory is
+its own) on a seeded subset of CoNLL-2003 train; both are scored on the full
+test split by nerlab's evaluator.
+
+    python bench/finetune_vs_hf.py --train 1000 --epochs 10
+    python bench/finetune_vs_hf.py --train 1000 --epochs 1 --heads linear crf bilstm_crf
+
+Prints seconds per epoch, inference sentences/s, peak RSS and test micro-F1,
+and the ratios nerlab / HF (goal: >= 1.5x per training epoch, >= 2x at inference).
+Needs the prepared data (dvc repro fetch) under data/prepared/conll2003.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+PREPARED = "data/prepared/conll2003"
+
+
+def load(args):
+    from nerlab.data.jsonl import read_json, read_split
+    from nerlab.data.sampling import subset
+
+    train = subset(read_split(PREPARED, "train"), args.train, args.seed)
+    return train, read_split(PREPARED, "test"), read_json(f"{PREPARED}/labels.json")
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_nerlab(args, head: str) -> dict:
+    import torch
+
+    from nerlab import encoders
+    from nerlab.evaluation import evaluate
+    from nerlab.finetune.labels import LabelSpace
+    from nerlab.finetune.model import Architecture, TokenTagger
+    from nerlab.finetune.tagger import FinetunedTagger
+    from nerlab.finetune.train import TrainConfig, train
+
+    torch.set_num_threads(args.threads)
+    train_rows, test_rows, labels = load(args)
+    space = LabelSpace.from_labels_json(labels)
+    tokenizer, encoder, _, _ = encoders.load(args.encoder)
+    tagger = FinetunedTagger(TokenTagger(encoder, Architecture(head=head), space.tags, space.coarse_tags),
+                             tokenizer, space, args.max_length)
+    cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=0.01,
+                      warmup=0.0, checkpoint="last", seed=args.seed)
+    result = train(tagger, cfg, train_rows, train_rows[:1], "/tmp/nerlab-bench-model", "/tmp/nerlab-bench-state",
+                   run_key="bench")
+    start = time.perf_counter()
+    pred = tagger.predict(test_rows, args.eval_batch_size, progress=False)
+    infer = time.perf_counter() - start
+    scores = evaluate([r["tags"] for r in test_rows], pred)
+    return {"impl": f"nerlab-{head}", "seconds_per_epoch": sum(r["epoch_seconds"] for r in result["history"])
+            / args.epochs, "inference_sentences_per_s": len(test_rows) / infer, "peak_rss_mb": peak_mb(),
+            "test_micro_f1": scores["micro_f1"]}
+
+
+def run_hf(args) -> dict:
+    import numpy as np
+    import torch
+    from datasets import Dataset
+    from transformers import (AutoModelForTokenClassification, AutoTokenizer, DataCollatorForTokenClassification,
+                              Trainer, TrainerCallback, TrainingArguments)
+
+    from nerlab import encoders
+    from nerlab.evaluation import evaluate
+
+    torch.set_num_threads(args.threads)
+    train_rows, test_rows, labels = load(args)
+    tags = labels["tags"]
+    index = {t: i for i, t in enumerate(tags)}
+    path = encoders.resolve(args.encoder)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForTokenClassification.from_pretrained(path, num_labels=len(tags),
+                                                            id2label=dict(enumerate(tags)), label2id=index)
+
+    def tokenize(batch):
+        enc = tokenizer(batch["tokens"], is_split_into_words=True, truncation=True, max_length=args.max_length)
+        all_labels = []
+        for i, word_tags in enumerate(batch["tags"]):
+            previous, row = None, []
+            for word in enc.word_ids(i):
+                row.append(-100 if word is None or word == previous else index[word_tags[word]])
+                previous = word
+            all_labels.append(row)
+        enc["labels"] = all_labels
+        return enc
+
+    columns = ["tokens", "tags"]
+    train_ds = Dataset.from_list([{k: r[k] for k in columns} for r in train_rows]).map(
+        tokenize, batched=True, remove_columns=columns)
+    test_ds = Dataset.from_list([{k: r[k] for k in columns} for r in test_rows]).map(
+        tokenize, batched=True, remove_columns=columns)
+
+    epoch_times = []
+
+    class Timer(TrainerCallback):
+        def on_epoch_begin(self, *a, **k):
+            self.t = time.perf_counter()
+
+        def on_epoch_end(self, *a, **k):
+            epoch_times.append(time.perf_counter() - self.t)
+
+    training_args = TrainingArguments(
+        output_dir="/tmp/hf-bench", per_device_train_batch_size=args.batch_size,
+        per_device_eval_batch_size=args.eval_batch_size, num_train_epochs=args.epochs, learning_rate=args.lr,
+        weight_decay=0.01, save_strategy="no", eval_strategy="no", report_to=[], logging_strategy="no",
+        seed=args.seed, use_cpu=not torch.cuda.is_available(), disable_tqdm=True)
+    trainer = Trainer(model=model, args=training_args, train_dataset=train_ds,
+                      data_collator=DataCollatorForTokenClassification(tokenizer), callbacks=[Timer()])
+    trainer.train()
+    start = time.perf_counter()
+    logits = trainer.predict(test_ds).predictions
+    infer = time.perf_counter() - start
+    pred = []
+    for i, row in enumerate(test_rows):
+        ids = np.argmax(logits[i], -1)
+        word_pred = ["O"] * len(row["tokens"])
+        enc = tokenizer(row["tokens"], is_split_into_words=True, truncation=True, max_length=args.max_length)
+        previous = None
+        for pos, word in enumerate(enc.word_ids()):
+            if word is not None and word != previous:
+                word_pred[word] = tags[ids[pos]]
+            previous = word
+        pred.append(word_pred)
+    scores = evaluate([r["tags"] for r in test_rows], pred)
+    return {"impl": "hf-trainer", "seconds_per_epoch": sum(epoch_times) / len(epoch_times),
+            "inference_sentences_per_s": len(test_rows) / infer, "peak_rss_mb": peak_mb(),
+            "test_micro_f1": scores["micro_f1"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--encoder", default="minilm-l6")
+    parser.add_argument("--train", type=int, default=1000)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--eval-batch-size", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=5e-5)
+    parser.add_argument("--max-length", type=int, default=128)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--threads", type=int, default=len(__import__("os").sched_getaffinity(0)))
+    parser.add_argument("--heads", nargs="+", default=["linear"])
+    parser.add_argument("--impl", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.impl:
+        result = run_hf(args) if args.impl == "hf" else run_nerlab(args, args.impl)
+        print("RESULT " + json.dumps(result))
+        return
+    results = []
+    for impl in ["hf", *args.heads]:
+        cmd = [sys.executable, __file__, "--impl", impl, *sys.argv[1:]]
+        out = subprocess.run(cmd, capture_output=True, text=True)
+        line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT ")), None)
+        if line is None:
+            sys.exit(f"{impl} failed:\n{out.stderr[-3000:]}")
+        results.append(json.loads(line[7:]))
+    hf = results[0]
+    print(f"CoNLL-2003: {args.train} train sentences, {args.epochs} epochs, batch {args.batch_size}, "
+          f"lr {args.lr}, encoder {args.encoder}, {args.threads} threads")
+    print(f"{'impl':18} {'s/epoch':>9} {'infer sent/s':>13} {'peak RSS MB':>12} {'test F1':>8} "
+          f"{'train x':>8} {'infer x':>8}")
+    for r in results:
+        print(f"{r['impl']:18} {r['seconds_per_epoch']:9.1f} {r['inference_sentences_per_s']:13.1f} "
+              f"{r['peak_rss_mb']:12.0f} {r['test_micro_f1']:8.4f} "
+              f"{hf['seconds_per_epoch'] / r['seconds_per_epoch']:8.2f} "
+              f"{r['inference_sentences_per_s'] / hf['inference_sentences_per_s']:8.2f}")
+
+
+if __name__ == "__main__":
+    main()
