@@ -48,8 +48,8 @@ def build(tiny, **arch):
 
     tokenizer, model = tiny
     space = LabelSpace.from_labels_json(LABELS)
+    torch.manual_seed(0)  # the same random encoder and heads whatever ran before
     encoder = BertModel(model.config)
-    torch.manual_seed(0)
     return FinetunedTagger(TokenTagger(encoder, Architecture(**arch), space.tags, space.coarse_tags), tokenizer,
                            space, max_length=32)
 
@@ -201,7 +201,7 @@ def test_predict_command_on_a_sentence(tiny, tmp_path, capsys):
     from nerlab.cli import main
 
     tagger = build(tiny, head="crf")
-    cfg = TrainConfig(epochs=12, batch_size=8, lr=3e-3, warmup=0.0, seed=0)
+    cfg = TrainConfig(epochs=20, batch_size=8, lr=3e-3, warmup=0.0, seed=0)
     train(tagger, cfg, toy_rows(48, 1), toy_rows(8, 2), tmp_path / "model", tmp_path / "state", run_key="toy")
     main(["predict", "--model", str(tmp_path / "model"), "--format", "jsonl", "Bob visited Oslo on Monday."])
     result = json.loads(capsys.readouterr().out)
