@@ -9,3 +9,29 @@ def test_table_has_a_row_per_model_and_coarse_rows():
     assert table[0].startswith("| dataset | model | micro_f1")
     assert table[2].startswith("| multiconer2 | crf | 1.0000")
     assert table[3].startswith("| multiconer2 | crf (coarse) | 1.0000")
+
+
+def test_paper000_variants_queue_and_report(monkeypatch):
+    from pathlib import Path
+
+    from nerlab import variants
+
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    spec = variants.load("paper000")
+    commands = variants.queue_commands(spec, extra=["finetune.epochs=1"])
+    names = [c[c.index("-n") + 1] for c in commands]
+    assert names == [f"p000-c{i:02d}" for i in (1, 2, 3, 4, 5, 6, 7, 8, 9, 11)]
+    c11 = commands[-1]
+    for setting in ("head=bilstm_crf", "layers=3", "blend=concat", "aux=crf", "head_lr_mult=10",
+                    "finetune.dropout=0.2", "finetune.epochs=1", "dataset=multiconer2", "encoder=xlm-roberta-large"):
+        assert setting in c11, setting
+    assert "finetune.epochs=20" not in c11  # --set overrides, it does not duplicate
+    experiments = variants._experiments([{"name": "workspace", "data": {}, "experiments": [
+        {"name": "p000-c04", "data": {"metrics": {
+            "metrics/finetune.json": {"data": {"dev_micro_f1": 0.5, "dev_macro_f1": 0.4, "encoder_used": "minilm-l6",
+                                               "notes": ["encoder 'xlm-roberta-large' ... substituted 'minilm-l6'"]}},
+            "metrics/test.json": {"data": {"finetune": {"micro_f1": 0.45, "macro_f1": 0.35}}}}}}]}])
+    table = variants.report_table(spec, experiments)
+    row = next(line for line in table.splitlines() if line.startswith("| p000-c04"))
+    assert "0.500 (0.86)" in row and "0.350 (0.59)" in row and "substituted" in row
+    assert "LLM as tagger" in next(line for line in table.splitlines() if line.startswith("| p000-c10"))

@@ -27,9 +27,20 @@ def _predict(args) -> None:
 
 
 def _report(args) -> None:
+    if args.variants:
+        from nerlab import variants
+
+        print(variants.report(args.variants))
+        return
     from nerlab import report
 
     report.main()
+
+
+def _queue(args) -> None:
+    from nerlab import variants
+
+    variants.queue(args.variants, args.set or [], args.only, args.dry_run)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -40,6 +51,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--model", default="models/finetune", help="a trained model folder (models/finetune, models/crf)")
     p.add_argument("--file", help="a text file, one sentence per line")
     p.add_argument("--format", choices=("entities", "jsonl"), default="entities")
-    sub.add_parser("report", help="print metrics/test.json as a markdown table")
+    r = sub.add_parser("report", help="metrics/test.json as a markdown table, or a variant set's table")
+    r.add_argument("variants", nargs="?", help="a variant set in configs/ (e.g. paper000): ours beside the paper's")
+    q = sub.add_parser("queue", help="queue a variant set in configs/ as DVC experiments")
+    q.add_argument("variants", help="a variant set in configs/, e.g. paper000")
+    q.add_argument("--set", action="append", metavar="KEY=VALUE", help="an extra override for every variant")
+    q.add_argument("--only", nargs="+", help="queue only these variants")
+    q.add_argument("--dry-run", action="store_true", help="print the dvc commands without running them")
     args = parser.parse_args(argv)
-    entry({"predict": _predict, "report": _report}[args.command])(args)
+    entry({"predict": _predict, "report": _report, "queue": _queue}[args.command])(args)

@@ -1,0 +1,109 @@
+"""Named variant sets (``configs/<name>.yaml``): queue them as DVC experiments and tabulate the results.
+
+A variant file has ``common`` overrides, ``variants`` (name -> overrides) and
+optionally ``paper_scores`` (name -> [dev micro, dev macro, test micro, test macro]).
+``queue`` turns each variant into ``dvc exp run --queue -n <name> -S key=value ...``;
+``report`` reads ``dvc exp show --json`` and renders our scores beside the paper's.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from nerlab.errors import NerlabError
+
+CONFIGS = Path("configs")
+
+
+def load(name: str) -> dict:
+    path = CONFIGS / f"{name}.yaml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in CONFIGS.glob("*.yaml"))) or "none"
+        raise NerlabError(f"{path} not found; known variant sets: {known}")
+    return yaml.safe_load(path.read_text())
+
+
+def _value(v) -> str:
+    return "null" if v is None else json.dumps(v) if isinstance(v, (list, dict)) else str(v).lower() \
+        if isinstance(v, bool) else str(v)
+
+
+def queue_commands(spec: dict, extra: list[str] = (), only: list[str] | None = None) -> list[list[str]]:
+    commands = []
+    for name, overrides in spec["variants"].items():
+        if only and name not in only:
+            continue
+        extra_overrides = {}
+        for item in extra:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise NerlabError(f"--set {item!r}: expected KEY=VALUE")
+            extra_overrides[key] = yaml.safe_load(value)
+        merged = {**spec.get("common", {}), **overrides, **extra_overrides}
+        args = ["dvc", "exp", "run", "--queue", "-n", name]
+        for key, value in merged.items():
+            args += ["-S", f"{key}={_value(value)}"]
+        commands.append(args)
+    return commands
+
+
+def queue(name: str, extra: list[str] = (), only: list[str] | None = None, dry_run: bool = False) -> list[list[str]]:
+    commands = queue_commands(load(name), extra, only)
+    for cmd in commands:
+        print(" ".join(cmd))
+        if not dry_run:
+            subprocess.run(cmd, check=True)
+    if not dry_run:
+        print("queued; run them with: dvc queue start -j 1   (progress: dvc queue status)")
+    return commands
+
+
+def _experiments(show: list) -> dict[str, dict]:
+    """name -> metrics/test.json and metrics/finetune.json data, from `dvc exp show --json`."""
+    found = {}
+
+    def visit(node):
+        if isinstance(node, list):
+            for item in node:
+                visit(item)
+            return
+        if not isinstance(node, dict):
+            return
+        data = node.get("data") or {}
+        name = node.get("name")
+        metrics = data.get("metrics") or {}
+        if name:
+            found[name] = {path: m.get("data", {}) for path, m in metrics.items()}
+        for key in ("experiments", "revs"):
+            visit(node.get(key))
+
+    visit(show)
+    return found
+
+
+def report_table(spec: dict, experiments: dict[str, dict]) -> str:
+    head = ("| variant | encoder used | dev micro (paper) | dev macro (paper) | test micro (paper) | "
+            "test macro (paper) | notes |")
+    lines = [f"{spec.get('paper', '')}", "", head, "|---|---|---|---|---|---|---|"]
+    fmt = lambda ours, paper: f"{'-' if ours is None else f'{ours:.3f}'} ({'-' if paper is None else paper})"  # noqa: E731
+    for name, paper in spec.get("paper_scores", {}).items():
+        exp = experiments.get(name, {})
+        ft = exp.get("metrics/finetune.json", {})
+        test = exp.get("metrics/test.json", {}).get("finetune", {})
+        ours = [ft.get("dev_micro_f1"), ft.get("dev_macro_f1"), test.get("micro_f1"), test.get("macro_f1")]
+        notes = "; ".join(ft.get("notes", [])) if ft else ("not run" if name in spec["variants"] else
+                                                           "LLM as tagger: see the annotate stage")
+        lines.append(f"| {name} | {ft.get('encoder_used', '-')} | " + " | ".join(
+            fmt(o, p) for o, p in zip(ours, paper)) + f" | {notes} |")
+    return "\n".join(lines)
+
+
+def report(name: str) -> str:
+    out = subprocess.run(["dvc", "exp", "show", "--json", "-A"], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise NerlabError(f"dvc exp show failed: {out.stderr.strip()[-500:]}")
+    return report_table(load(name), _experiments(json.loads(out.stdout or "[]")))
