@@ -211,3 +211,27 @@ def test_predict_command_on_a_sentence(tiny, tmp_path, capsys):
     assert result["text"][oslo["start"]:oslo["end"]] == "Oslo"
     main(["predict", "--model", str(tmp_path / "model"), "Acme hired Carla in New York"])
     assert "New York [LOC]" in capsys.readouterr().out
+
+
+def test_interrupted_training_resumes_after_the_last_finished_epoch(tiny, tmp_path):
+    cfg = TrainConfig(epochs=4, batch_size=8, lr=3e-3, warmup=0.0, seed=0)
+    rows, dev = toy_rows(16, 1), toy_rows(4, 2)
+
+    def stop_after_two(epoch, record):
+        if epoch == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(build(tiny), cfg, rows, dev, tmp_path / "model", tmp_path / "state", "run", stop_after_two)
+    assert (tmp_path / "state" / "progress.json").is_file()  # epoch 1 is safe (epoch 2 died before saving)
+    seen = []
+    result = train(build(tiny), cfg, rows, dev, tmp_path / "model", tmp_path / "state", "run",
+                   lambda epoch, record: seen.append(epoch))
+    assert seen == [2, 3, 4] and [r["epoch"] for r in result["history"]] == [1, 2, 3, 4]
+    assert (tmp_path / "model" / "tagger.json").is_file() and not (tmp_path / "state").exists()
+    with pytest.raises(KeyboardInterrupt):  # interrupted again...
+        train(build(tiny), cfg, rows, dev, tmp_path / "model", tmp_path / "state", "run", stop_after_two)
+    other = []  # ...but a run with other settings never resumes from that state
+    train(build(tiny), cfg, rows, dev, tmp_path / "m2", tmp_path / "state", "other run",
+          lambda epoch, record: other.append(epoch))
+    assert other == [1, 2, 3, 4]
