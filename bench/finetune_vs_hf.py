@@ -57,7 +57,7 @@ def run_nerlab(args, head: str) -> dict:
     tagger = FinetunedTagger(TokenTagger(encoder, Architecture(head=head), space.tags, space.coarse_tags),
                              tokenizer, space, args.max_length)
     cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=0.01,
-                      warmup=0.0, checkpoint="last", seed=args.seed)
+                      warmup=0.0, lr_schedule="linear", checkpoint="last", seed=args.seed)
     result = train(tagger, cfg, train_rows, train_rows[:1], "/tmp/nerlab-bench-model", "/tmp/nerlab-bench-state",
                    run_key="bench")
     start = time.perf_counter()

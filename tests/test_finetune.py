@@ -115,6 +115,9 @@ def test_lr_factor_warmup_and_decay():
     assert lr_factor(0, 10, 100, 0.1, 1.0) == pytest.approx(0.1)
     assert lr_factor(9, 10, 100, 0.1, 1.0) == pytest.approx(1.0)
     assert lr_factor(25, 10, 100, 0.0, 0.95) == pytest.approx(0.95 ** 2)
+    assert lr_factor(10, 10, 100, 0.1, 1.0, "linear") == pytest.approx(1.0)
+    assert lr_factor(55, 10, 100, 0.1, 1.0, "linear") == pytest.approx(0.5)
+    assert lr_factor(99, 10, 100, 0.0, 1.0, "linear") == pytest.approx(0.01)
 
 
 def test_param_groups_carry_the_head_multiplier(tiny):

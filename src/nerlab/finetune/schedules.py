@@ -10,7 +10,8 @@ W = 1 at the first epoch decaying to ``residual`` at the last:
 where p = epoch / (epochs - 1) runs from 0 to 1 (epoch counted from 0).
 
 Learning rate: linear warm-up over the first ``warmup`` fraction of all steps,
-then constant, times ``decay ** epoch`` (paper 003 decays by 0.95 per epoch).
+then ``linear`` decay to 0 at the last step (the Hugging Face Trainer's default)
+or ``constant``, times ``decay ** epoch`` (paper 003: constant, 0.95 per epoch).
 """
 
 from __future__ import annotations
@@ -31,7 +32,18 @@ def aux_weight(epoch: int, epochs: int, schedule: str = "linear", residual: floa
     return residual + (1 - residual) * (1 + math.cos(math.pi * p)) / 2
 
 
-def lr_factor(step: int, steps_per_epoch: int, total_steps: int, warmup: float, decay: float) -> float:
+LR_SCHEDULES = ("linear", "constant")
+
+
+def lr_factor(step: int, steps_per_epoch: int, total_steps: int, warmup: float, decay: float,
+              schedule: str = "constant") -> float:
+    if schedule not in LR_SCHEDULES:
+        raise ValueError(f"lr schedule must be one of {', '.join(LR_SCHEDULES)}, got {schedule!r}")
     warm_steps = int(warmup * total_steps)
-    warm = min(1.0, (step + 1) / warm_steps) if warm_steps > 0 else 1.0
-    return warm * decay ** (step // max(1, steps_per_epoch))
+    if step < warm_steps:
+        shape = (step + 1) / warm_steps
+    elif schedule == "linear":
+        shape = max(0.0, (total_steps - step) / max(1, total_steps - warm_steps))
+    else:
+        shape = 1.0
+    return shape * decay ** (step // max(1, steps_per_epoch))

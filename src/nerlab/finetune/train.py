@@ -39,7 +39,8 @@ class TrainConfig:
     lr: float = 5e-5
     weight_decay: float = 0.01
     warmup: float = 0.1
-    lr_decay: float = 1.0  # per-epoch factor (paper 003: 0.95)
+    lr_schedule: str = "linear"  # linear (decay to 0) | constant, after warm-up
+    lr_decay: float = 1.0  # per-epoch factor on top (paper 003: 0.95)
     head_lr_mult: float = 1.0
     label_all_subwords: bool = False
     checkpoint: str = "best"  # best | last
@@ -96,7 +97,7 @@ def train(tagger: FinetunedTagger, cfg: TrainConfig, train_rows: list[dict], dev
     total = steps_per_epoch * cfg.epochs
     optimizer = torch.optim.AdamW(_param_groups(tagger.model, cfg.lr, cfg.head_lr_mult, cfg.weight_decay))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: lr_factor(step, steps_per_epoch, total, cfg.warmup, cfg.lr_decay))
+        optimizer, lambda step: lr_factor(step, steps_per_epoch, total, cfg.warmup, cfg.lr_decay, cfg.lr_schedule))
     model, optimizer, loader, scheduler = accelerator.prepare(tagger.model, optimizer, loader, scheduler)
 
     key = fingerprint(run_key, asdict(cfg), len(examples))

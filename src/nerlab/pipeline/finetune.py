@@ -28,7 +28,7 @@ def configs(params: dict) -> tuple[Architecture, TrainConfig]:
     cfg = TrainConfig(epochs=int(ft["epochs"]), batch_size=int(ft["batch_size"]),
                       eval_batch_size=int(ft["eval_batch_size"]), lr=float(ft["lr"]),
                       weight_decay=float(ft["weight_decay"]), warmup=float(ft["warmup"]),
-                      lr_decay=float(ft["lr_decay"]), head_lr_mult=float(params["head_lr_mult"]),
+                      lr_schedule=ft["lr_schedule"], lr_decay=float(ft["lr_decay"]), head_lr_mult=float(params["head_lr_mult"]),
                       label_all_subwords=bool(ft["label_all_subwords"]), checkpoint=ft["checkpoint"],
                       aux_schedule=ft["aux_schedule"], aux_residual=float(ft["aux_residual"]),
                       aux_scale=float(ft["aux_scale"]), bf16=bool(ft["bf16"]), seed=int(params["seed"]))
