@@ -44,6 +44,7 @@ def run(params: dict) -> dict:
     dev_rows = read_split(prepared, "dev")
     space = LabelSpace.from_labels_json(read_json(prepared / "labels.json"))
     arch, cfg = configs(params)
+    torch.manual_seed(cfg.seed)  # the heads are initialised before training starts: seed them too
     tokenizer, encoder, used, note = encoders.load(params["encoder"], OFFLINE_ENCODER if ft["encoder_fallback"] else None)
     notes = [note] if note else []
     for line in notes:
