@@ -238,3 +238,17 @@ def test_interrupted_training_resumes_after_the_last_finished_epoch(tiny, tmp_pa
     train(build(tiny), cfg, rows, dev, tmp_path / "m2", tmp_path / "state", "other run",
           lambda epoch, record: other.append(epoch))
     assert other == [1, 2, 3, 4]
+
+
+def test_bad_finetune_params_are_clear_errors():
+    import yaml
+
+    from nerlab.errors import NerlabError
+    from nerlab.pipeline.finetune import configs
+
+    params = yaml.safe_load((Path(__file__).resolve().parents[1] / "params.yaml").read_text())
+    for key, value in (("head", "lstm"), ("blend", "sum")):
+        with pytest.raises(NerlabError, match="params.yaml"):
+            configs({**params, key: value})
+    with pytest.raises(NerlabError, match="lr schedule"):
+        configs({**params, "finetune": {**params["finetune"], "lr_schedule": "cosine"}})

@@ -48,6 +48,12 @@ def read_split(prepared_dir: str | Path, split: str) -> list[dict]:
     return rows
 
 
+def count_rows(path: str | Path) -> int:
+    """Number of non-empty lines of a jsonl file, without parsing them."""
+    with open(path, encoding="utf-8") as handle:
+        return sum(1 for line in handle if line.strip())
+
+
 def read_json(path: str | Path) -> dict:
     path = Path(path)
     if not path.is_file():

@@ -54,6 +54,8 @@ class TrainConfig:
     def __post_init__(self):
         if self.checkpoint not in ("best", "last"):
             raise ValueError(f"checkpoint must be 'best' or 'last', got {self.checkpoint!r}")
+        lr_factor(0, 1, 1, self.warmup, self.lr_decay, self.lr_schedule)  # rejects an unknown schedule now
+        aux_weight(0, self.epochs, self.aux_schedule, self.aux_residual)
 
 
 def _param_groups(model, lr: float, head_mult: float, weight_decay: float) -> list[dict]:
@@ -122,7 +124,7 @@ def train(tagger: FinetunedTagger, cfg: TrainConfig, train_rows: list[dict], dev
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch", leave=False)
         for batch in bar:
             with accelerator.autocast():
-                fine, coarse = model.losses(batch) if not hasattr(model, "module") else model.module.losses(batch)
+                fine, coarse = accelerator.unwrap_model(model).losses(batch)
                 loss = fine if coarse is None else weight * coarse + (1 - weight) * cfg.aux_scale * fine
             accelerator.backward(loss)
             if cfg.grad_clip:

@@ -6,7 +6,7 @@ import logging
 import time
 
 from nerlab import paths, plots, taggers, tracking
-from nerlab.data.jsonl import SPLITS, read_json, read_split, write_json, write_jsonl
+from nerlab.data.jsonl import SPLITS, count_rows, read_json, read_split, write_json, write_jsonl
 from nerlab.evaluation import MISSED, SPURIOUS, evaluate, headline, span_confusion
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ def run(params: dict) -> dict:
     labels = read_json(prepared / "labels.json")
     gold = [s["tags"] for s in test]
     result: dict = {"dataset": dataset,
-                    "splits": {s: len(read_split(prepared, s)) if s != "test" else len(test) for s in SPLITS},
+                    "splits": {s: count_rows(prepared / f"{s}.jsonl") for s in SPLITS},
                     "notes": labels.get("notes", [])}
     with tracking.run(f"evaluate:{dataset}", {"dataset": dataset, "evaluate": params["evaluate"]},
                       enabled=params.get("tracking", {}).get("enabled", True)) as mlrun:

@@ -10,6 +10,7 @@ import torch
 from nerlab import encoders, paths, plots, tracking
 from nerlab.data.jsonl import read_json, read_split, write_json
 from nerlab.data.sampling import subset
+from nerlab.errors import NerlabError
 from nerlab.finetune.labels import LabelSpace
 from nerlab.finetune.model import Architecture, TokenTagger
 from nerlab.finetune.tagger import FinetunedTagger
@@ -22,6 +23,13 @@ STATE_DIR = paths.MODELS / ".state" / "finetune"  # resumable training state; no
 
 
 def configs(params: dict) -> tuple[Architecture, TrainConfig]:
+    try:
+        return _configs(params)
+    except (ValueError, KeyError) as err:
+        raise NerlabError(f"params.yaml: bad finetune setting: {err}") from None
+
+
+def _configs(params: dict) -> tuple[Architecture, TrainConfig]:
     ft = params["finetune"]
     arch = Architecture(head=params["head"], layers=int(params["layers"]), blend=params["blend"], aux=params["aux"],
                         dropout=float(ft["dropout"]), lstm_hidden=int(ft["lstm_hidden"]))
