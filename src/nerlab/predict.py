@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 
 from nerlab.tags import spans
-
-TOKEN = re.compile(r"\w+(?:[-'.]\w+)*|[^\w\s]", re.UNICODE)
-
-
-def tokenize(text: str) -> tuple[list[str], list[tuple[int, int]]]:
-    matches = list(TOKEN.finditer(text))
-    return [m.group() for m in matches], [m.span() for m in matches]
+from nerlab.text import tokenize
 
 
 def tag_texts(tagger, texts: Iterable[str], batch_size: int = 64) -> list[dict]:

@@ -24,3 +24,49 @@ def results_table(test: dict) -> str:
 
 def main() -> None:
     print(results_table(read_json(METRICS / "test.json")))
+
+
+# Paper 003, Table 1: GPT-4 (gpt-4-0125-preview) annotating 1000 CoNLL-2003 train sentences.
+PAPER003_TABLE1 = {
+    "standard": {"precision": 0.56, "recall": 0.78, "micro_f1": 0.65, "macro_f1": 0.67, "weighted_f1": 0.73,
+                 "LOC": (0.73, 0.89, 0.80), "ORG": (0.73, 0.67, 0.70), "PER": (0.97, 0.96, 0.97),
+                 "MISC": (0.13, 0.43, 0.20)},
+    "cot": {"precision": 0.67, "recall": 0.82, "micro_f1": 0.73, "macro_f1": 0.72, "weighted_f1": 0.77,
+            "LOC": (0.81, 0.88, 0.84), "ORG": (0.77, 0.76, 0.77), "PER": (0.95, 0.96, 0.95),
+            "MISC": (0.23, 0.52, 0.31)},
+}
+
+
+def annotation_table(result: dict) -> str:
+    """Paper 003's Table 1 layout: ours (per prompt) beside GPT-4's numbers in the paper."""
+    prompts = list(result["prompts"])
+    head = "| metric | " + " | ".join(f"{p} (ours) | {p} (paper, GPT-4)" for p in prompts) + " |"
+    lines = [f"Annotator: {result['annotator']}; {result['sample_size']} seeded {result['dataset']} train "
+             f"sentences; {result['shots']} shots ({result['shot_selection']}).", "",
+             head, "|---|" + "---|---|" * len(prompts)]
+
+    def paper(p, key, i=None):
+        value = PAPER003_TABLE1.get(p, {}).get(key)
+        if value is None:
+            return "-"
+        return f"{value[i]:.2f}" if i is not None else f"{value:.2f}"
+
+    for key, label in (("precision", "Overall precision"), ("recall", "Overall recall"),
+                       ("micro_f1", "Micro average F1"), ("macro_f1", "Macro average F1"),
+                       ("weighted_f1", "Weighted average F1")):
+        lines.append(f"| {label} | " + " | ".join(f"{result['prompts'][p]['quality'][key]:.2f} | {paper(p, key)}"
+                                                   for p in prompts) + " |")
+    types = sorted({t for p in prompts for t in result["prompts"][p]["quality"]["per_type"]})
+    for t in types:
+        for i, m in enumerate(("precision", "recall", "f1")):
+            cells = []
+            for p in prompts:
+                ours = result["prompts"][p]["quality"]["per_type"].get(t, {}).get(m, 0.0)
+                cells.append(f"{ours:.2f} | {paper(p, t, i)}")
+            lines.append(f"| {t} {m} | " + " | ".join(cells) + " |")
+    for key, label in (("requests", "requests"), ("prompt_tokens", "prompt tokens"),
+                       ("completion_tokens", "completion tokens"), ("sentences_per_second", "sentences/s"),
+                       ("failures", "failed requests"), ("format_errors", "unreadable answers")):
+        lines.append(f"| {label} | " + " | ".join(f"{result['prompts'][p]['usage'].get(key)} | -"
+                                                  for p in prompts) + " |")
+    return "\n".join(lines)

@@ -1,6 +1,6 @@
 """Token-classification heads over a sequence of unit vectors (one per word, or per subword).
 
-- ``linear``: dropout + linear, masked cross-entropy; argmax decoding, repaired to valid IOB2.
+- ``linear``: linear, masked cross-entropy; argmax decoding, repaired to valid IOB2.
 - ``crf``: the same emissions into a CRF layer (pytorch-crf), whose transitions
   forbid every invalid IOB2 move, so Viterbi decoding never outputs one.
 - ``bilstm_crf``: a BiLSTM before the emissions, then the CRF.
@@ -59,11 +59,16 @@ class ConstrainedCRF(CRF):
 
 
 class LinearHead(nn.Module):
+    """Emissions = a linear layer over the unit vectors (already dropped out by the tagger), initialised as
+    transformers initialises its token-classification layer (normal, std 0.02; zero bias)."""
+
     def __init__(self, in_dim: int, labels: list[str], dropout: float = 0.1, lstm_hidden: int = 256):
         super().__init__()
         self.labels = labels
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = nn.Dropout(dropout)  # used on features a head computes itself (the BiLSTM's output)
         self.proj = nn.Linear(self.features_dim(in_dim, lstm_hidden), len(labels))
+        nn.init.normal_(self.proj.weight, std=0.02)
+        nn.init.zeros_(self.proj.bias)
 
     def features_dim(self, in_dim: int, lstm_hidden: int) -> int:
         return in_dim
@@ -72,7 +77,7 @@ class LinearHead(nn.Module):
         return x
 
     def emissions(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return self.proj(self.dropout(self.features(x, mask)))
+        return self.proj(self.features(x, mask))
 
     def loss(self, x: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         scores = self.emissions(x, mask)
@@ -110,7 +115,7 @@ class BiLSTMCRFHead(CRFHead):
         lengths = mask.sum(1).clamp(min=1).cpu()
         packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
         out, _ = self.lstm(packed)
-        return nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0]
+        return self.dropout(nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0])
 
 
 HEADS: dict[str, type[LinearHead]] = {"linear": LinearHead, "crf": CRFHead, "bilstm_crf": BiLSTMCRFHead}

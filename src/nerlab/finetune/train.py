@@ -71,6 +71,16 @@ def _param_groups(model, lr: float, head_mult: float, weight_decay: float) -> li
             for (is_head, no_decay), ps in sorted(groups.items())]
 
 
+def _adamw(groups: list[dict]) -> torch.optim.AdamW:
+    """AdamW, fused where torch has a fused kernel for the device (CPU and CUDA: about 5x faster steps on CPU,
+    the Hugging Face Trainer's default too); the plain implementation elsewhere."""
+    try:
+        return torch.optim.AdamW(groups, fused=True)
+    except (RuntimeError, ValueError) as exc:  # e.g. a device or dtype without the fused kernel
+        log.info("fused AdamW unavailable (%s); using the foreach implementation", exc)
+        return torch.optim.AdamW(groups)
+
+
 def fingerprint(*parts) -> str:
     return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -97,7 +107,7 @@ def train(tagger: FinetunedTagger, cfg: TrainConfig, train_rows: list[dict], dev
                            coarse_continuation=continuation_map(tagger.space.coarse_tags)))
     steps_per_epoch = len(sampler)
     total = steps_per_epoch * cfg.epochs
-    optimizer = torch.optim.AdamW(_param_groups(tagger.model, cfg.lr, cfg.head_lr_mult, cfg.weight_decay))
+    optimizer = _adamw(_param_groups(tagger.model, cfg.lr, cfg.head_lr_mult, cfg.weight_decay))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: lr_factor(step, steps_per_epoch, total, cfg.warmup, cfg.lr_decay, cfg.lr_schedule))
     model, optimizer, loader, scheduler = accelerator.prepare(tagger.model, optimizer, loader, scheduler)

@@ -1,0 +1,1 @@
+"""LLM (or teacher-model) annotation: prompts -> backend -> tolerant parser -> spans aligned to tokens."""

@@ -1,0 +1,149 @@
+"""Annotators: an LLM behind the chat client (with the cache), or a trained nerlab model (the teacher).
+
+Both return one :class:`Annotation` per sentence (tags aligned to the
+sentence's tokens, the raw answer, a status) and a :class:`Usage` account.
+Requests run concurrently up to ``concurrency``; answers already in the cache
+are not asked again; a request that fails after its retries marks the
+sentence ``failed`` (counted) and the run goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+
+from tqdm.auto import tqdm
+
+from nerlab.annotate.align import spans_to_tags, tags_to_spans
+from nerlab.annotate.cache import ResponseCache, request_key
+from nerlab.annotate.client import ChatClient, RequestFailed
+from nerlab.annotate.parse import TypeNames, parse_answer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Annotation:
+    id: str
+    tokens: list[str]
+    tags: list[str]
+    raw: str | None
+    status: str  # ok | format_error | failed
+    counts: dict = field(default_factory=dict)
+    error: str | None = None
+    label: str | None = None  # sentence-level answers (topic labels)
+
+
+@dataclass
+class Usage:
+    sentences: int = 0
+    requests: int = 0  # sent to the backend in this run
+    cached: int = 0  # answered from the cache
+    retries: int = 0
+    failures: int = 0
+    format_errors: int = 0
+    prompt_tokens: int = 0  # this run's requests and the cached answers' recorded counts
+    completion_tokens: int = 0
+    wall_seconds: float = 0.0
+
+    def as_dict(self, prices: dict | None = None) -> dict:
+        out = asdict(self)
+        out["sentences_per_second"] = round(self.sentences / self.wall_seconds, 3) if self.wall_seconds else None
+        prices = prices or {}
+        out["estimated_cost_usd"] = round(self.prompt_tokens / 1e6 * float(prices.get("prompt", 0.0))
+                                          + self.completion_tokens / 1e6 * float(prices.get("completion", 0.0)), 6)
+        return out
+
+
+def entity_reader(names: TypeNames) -> Callable[[dict, str], Annotation]:
+    """Answer text -> entities (tolerant parser) -> tags aligned to the sentence."""
+
+    def read(row: dict, text: str) -> Annotation:
+        parsed = parse_answer(text, names)
+        tags, stats = spans_to_tags(row["tokens"], parsed.spans)
+        counts = dict(stats.counts(), unknown_types=len(parsed.unknown_types))
+        return Annotation(row["id"], row["tokens"], tags, text, "ok" if parsed.ok else "format_error", counts)
+
+    return read
+
+
+class LLMAnnotator:
+    """Prompts -> (cache | chat client) -> tolerant parser -> aligned tags."""
+
+    def __init__(self, client: ChatClient, cache: ResponseCache, backend: str, settings: dict,
+                 build_messages: Callable[[dict], list[dict]], read: Callable[[dict, str], Annotation],
+                 concurrency: int = 1):
+        self.client, self.cache, self.backend = client, cache, backend
+        self.settings, self.build_messages, self.read = settings, build_messages, read
+        self.concurrency = max(1, int(concurrency))
+
+    def ask(self, messages: list[dict]) -> tuple[str | None, Counter, str | None]:
+        """(answer text or None, request counts, error) for one request, from the cache when it is there."""
+        key = request_key(backend=self.backend, model=self.client.cfg.model, messages=messages,
+                          settings=self.settings)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit["text"], Counter(cached=1, prompt_tokens=hit.get("prompt_tokens", 0),
+                                        completion_tokens=hit.get("completion_tokens", 0)), None
+        try:
+            done = self.client.complete(messages, self.settings)
+        except RequestFailed as err:
+            return None, Counter(requests=1, retries=err.retries), str(err)
+        self.cache.put(key, {"text": done.text, "prompt_tokens": done.prompt_tokens,
+                             "completion_tokens": done.completion_tokens, "seconds": round(done.seconds, 3)})
+        return done.text, Counter(requests=1, retries=done.retries, prompt_tokens=done.prompt_tokens,
+                                  completion_tokens=done.completion_tokens), None
+
+    def _one(self, row: dict) -> tuple[Annotation, Counter]:
+        text, used, error = self.ask(self.build_messages(row))
+        if text is None:
+            return Annotation(row["id"], row["tokens"], ["O"] * len(row["tokens"]), None, "failed", {}, error), used
+        return self.read(row, text), used
+
+    def annotate(self, rows: list[dict], desc: str = "annotate") -> tuple[list[Annotation], Usage]:
+        start = time.perf_counter()
+        used = Counter()
+        out = []
+        with ThreadPoolExecutor(self.concurrency) as pool:
+            for annotation, counts in tqdm(pool.map(self._one, rows), total=len(rows), desc=desc, unit="sentence"):
+                out.append(annotation)
+                used.update(counts)
+        usage = Usage(sentences=len(rows), wall_seconds=time.perf_counter() - start,
+                      failures=sum(a.status == "failed" for a in out),
+                      format_errors=sum(a.status == "format_error" for a in out),
+                      **{k: used[k] for k in ("requests", "cached", "retries", "prompt_tokens", "completion_tokens")})
+        return out, usage
+
+
+class TeacherAnnotator:
+    """A trained nerlab model (CRF or fine-tuned encoder) as the annotator: classic knowledge distillation."""
+
+    def __init__(self, tagger, name: str):
+        self.tagger, self.name = tagger, name
+
+    def annotate(self, rows: list[dict], desc: str = "annotate") -> tuple[list[Annotation], Usage]:
+        usage = Usage(sentences=len(rows))
+        start = time.perf_counter()
+        predicted = self.tagger.predict(rows)
+        usage.wall_seconds = time.perf_counter() - start
+        out = []
+        for row, tags in zip(rows, predicted):
+            raw = json.dumps(tags_to_spans(row["tokens"], tags), ensure_ascii=False)  # what an LLM would answer
+            n = sum(t.startswith("B-") for t in tags)
+            out.append(Annotation(row["id"], row["tokens"], list(tags), raw, "ok",
+                                  dict(Counter(spans=n, matched=n, entities=n))))
+        return out, usage
+
+
+def parse_counts(annotations: list[Annotation]) -> dict:
+    total = Counter()
+    for a in annotations:
+        total.update(a.counts)
+    total["format_errors"] = sum(a.status == "format_error" for a in annotations)
+    total["failed"] = sum(a.status == "failed" for a in annotations)
+    return dict(total)

@@ -1,0 +1,110 @@
+"""annotate stage: an LLM (or teacher) annotates a seeded sample of training sentences under each prompt.
+
+Writes, per prompt, every sentence's annotation with its raw answer and
+status (``data/annotated/<dataset>/<prompt>.jsonl``); the distilled set from
+``annotate.distill_prompt`` as prepared jsonl (``data/distilled/<dataset>/train.jsonl``,
+sentences whose request failed or whose answer could not be read are left
+out and counted); and paper 003's Table 1 (annotation quality vs gold through
+the common evaluator) with the accounting per prompt in ``metrics/annotate.json``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from nerlab import paths, plots, tracking
+from nerlab.annotate.annotator import Annotation, parse_counts
+from nerlab.annotate.session import Session
+from nerlab.data.jsonl import read_json, read_split, write_json, write_jsonl
+from nerlab.data.sampling import subset
+from nerlab.evaluation import evaluate, headline
+
+log = logging.getLogger(__name__)
+
+ANNOTATED = paths.DATA / "annotated"
+DISTILLED = paths.DATA / "distilled"
+
+
+def sample_and_pool(params: dict, train: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The seeded sample to annotate, and the few-shot pool: the rest of the training split."""
+    sample = subset(train, int(params["annotate"]["sample_size"]), int(params["seed"]))
+    chosen = {r["id"] for r in sample}
+    return sample, [r for r in train if r["id"] not in chosen]
+
+
+def annotation_rows(annotations: list[Annotation], gold: list[dict] | None = None) -> list[dict]:
+    rows = []
+    for i, a in enumerate(annotations):
+        row = {"id": a.id, "tokens": a.tokens, "tags": a.tags, "status": a.status, "raw": a.raw, "counts": a.counts}
+        if a.error:
+            row["error"] = a.error
+        if a.label is not None:
+            row["label"] = a.label
+        if gold is not None:
+            row["gold"] = gold[i]["tags"]
+        rows.append(row)
+    return rows
+
+
+def distilled_rows(annotations: list[Annotation], source: list[dict], require_entities: bool = False,
+                   keep: tuple[str, ...] = ("id", "doc_id")) -> list[dict]:
+    """Prepared-format rows (the ``keep`` fields, tokens, annotated tags) of the usable annotations."""
+    out = []
+    for a, row in zip(annotations, source):
+        if a.status != "ok" or (require_entities and all(t == "O" for t in a.tags)):
+            continue
+        out.append({k: row[k] for k in keep if k in row} | {"tokens": a.tokens, "tags": a.tags})
+    return out
+
+
+def quality(gold: list[dict], annotations: list[Annotation]) -> dict:
+    """Table 1: the annotations scored against gold by the common evaluator (failed sentences count as all-O)."""
+    return evaluate([g["tags"] for g in gold], [a.tags for a in annotations])
+
+
+def run(params: dict) -> dict:
+    dataset = params["dataset"]
+    cfg = params["annotate"]
+    prepared = paths.prepared(dataset)
+    labels = read_json(prepared / "labels.json")
+    sample, pool = sample_and_pool(params, read_split(prepared, "train"))
+    session = Session(params, labels["types"], pool)
+    names = ["teacher"] if params["annotator"] == "teacher" else list(cfg["run_prompts"])
+    result = {"dataset": dataset, "annotator": session.info.describe(), "sample_size": len(sample),
+              "shots": cfg["shots"], "shot_selection": cfg["shot_selection"], "prompts": {}}
+    out_dir = ANNOTATED / dataset
+    tracked = {"dataset": dataset, "seed": params["seed"], "annotator": params["annotator"], "annotate": cfg}
+    with tracking.run(f"annotate:{dataset}", tracked, enabled=params.get("tracking", {}).get("enabled", True)) as ml, \
+            session.open() as s:
+        ml.tags({"annotator_model": session.info.describe()})
+        for name in names:
+            log.info("annotating %d %s sentences with %s (prompt %s)", len(sample), dataset, session.info.describe(),
+                     name)
+            annotations, usage = s.entities_for(sample, name, desc=f"annotate ({name})")
+            write_jsonl(out_dir / f"{name}.jsonl", annotation_rows(annotations, sample))
+            scores = quality(sample, annotations)
+            entry = {"quality": scores, "parse": parse_counts(annotations),
+                     "usage": usage.as_dict(cfg["prices"].get(session.info.model))}
+            result["prompts"][name] = entry
+            log.info("%s: %s; %s", name, headline(scores), entry["usage"])
+            ml.metrics(entry, prefix=f"annotate.{name}")
+            if name == cfg["distill_prompt"] or len(names) == 1:
+                kept = distilled_rows(annotations, sample)
+                write_jsonl(DISTILLED / dataset / "train.jsonl", kept)
+                result["distilled"] = {"prompt": name, "sentences": len(kept),
+                                       "dropped": len(sample) - len(kept)}
+    per_type_figure(result)
+    write_json(paths.METRICS / "annotate.json", result)
+    return result
+
+
+def per_type_figure(result: dict) -> None:
+    prompts = result["prompts"]
+    types = sorted({t for p in prompts.values() for t in p["quality"]["per_type"]})
+    rows = [{"prompt": name, "type": t, "f1": p["quality"]["per_type"].get(t, {}).get("f1", 0.0)}
+            for name, p in prompts.items() for t in types]
+    plots.write_rows(paths.PLOTS / "annotate" / "per_type_f1.json", rows)
+    plots.bars(paths.PLOTS / "annotate" / "per_type_f1.png", types,
+               {name: [p["quality"]["per_type"].get(t, {}).get("f1", 0.0) for t in types]
+                for name, p in prompts.items()},
+               f"annotation quality vs gold ({result['annotator']}, {result['sample_size']} sentences)", "F1")
