@@ -10,6 +10,7 @@ test split by nerlab's evaluator.
 
     python bench/finetune_vs_hf.py --train 1000 --epochs 10
     python bench/finetune_vs_hf.py --train 1000 --epochs 1 --heads linear crf bilstm_crf
+    python bench/finetune_vs_hf.py --train 1000 --epochs 10 --seeds 42 43 44   # F1 mean +- std
 
 Prints seconds per epoch, inference sentences/s, peak RSS and test micro-F1,
 and the ratios nerlab / HF (goal: >= 1.5x per training epoch, >= 2x at inference).
@@ -57,7 +58,8 @@ def run_nerlab(args, head: str) -> dict:
     tagger = FinetunedTagger(TokenTagger(encoder, Architecture(head=head), space.tags, space.coarse_tags),
                              tokenizer, space, args.max_length)
     cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=0.01,
-                      warmup=0.0, lr_schedule="linear", checkpoint="last", seed=args.seed)
+                      warmup=0.0, lr_schedule="linear", checkpoint="last", seed=args.seed,
+                      bucket_pool=args.pool)
     result = train(tagger, cfg, train_rows, train_rows[:1], "/tmp/nerlab-bench-model", "/tmp/nerlab-bench-state",
                    run_key="bench")
     start = time.perf_counter()
@@ -153,8 +155,10 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--seeds", type=int, nargs="+", help="repeat every implementation with these seeds")
     parser.add_argument("--threads", type=int, default=len(__import__("os").sched_getaffinity(0)))
     parser.add_argument("--heads", nargs="+", default=["linear"])
+    parser.add_argument("--pool", type=int, default=50, help="nerlab: batches per length-sorting pool")
     parser.add_argument("--impl", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.impl:
@@ -162,23 +166,44 @@ def main() -> None:
         print("RESULT " + json.dumps(result))
         return
     results = []
-    for impl in ["hf", *args.heads]:
-        cmd = [sys.executable, __file__, "--impl", impl, *sys.argv[1:]]
-        out = subprocess.run(cmd, capture_output=True, text=True)
-        line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT ")), None)
-        if line is None:
-            sys.exit(f"{impl} failed:\n{out.stderr[-3000:]}")
-        results.append(json.loads(line[7:]))
-    hf = results[0]
+    for seed in args.seeds or [args.seed]:
+        for impl in ["hf", *args.heads]:
+            cmd = [sys.executable, __file__, "--impl", impl, *_without_seeds(sys.argv[1:]), "--seed", str(seed)]
+            out = subprocess.run(cmd, capture_output=True, text=True)
+            line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT ")), None)
+            if line is None:
+                sys.exit(f"{impl} failed:\n{out.stderr[-3000:]}")
+            results.append(dict(json.loads(line[7:]), seed=seed))
     print(f"CoNLL-2003: {args.train} train sentences, {args.epochs} epochs, batch {args.batch_size}, "
           f"lr {args.lr}, encoder {args.encoder}, {args.threads} threads")
-    print(f"{'impl':18} {'s/epoch':>9} {'infer sent/s':>13} {'peak RSS MB':>12} {'test F1':>8} "
+    print(f"{'impl':18} {'seed':>5} {'s/epoch':>9} {'infer sent/s':>13} {'peak RSS MB':>12} {'test F1':>8} "
           f"{'train x':>8} {'infer x':>8}")
     for r in results:
-        print(f"{r['impl']:18} {r['seconds_per_epoch']:9.1f} {r['inference_sentences_per_s']:13.1f} "
+        hf = next(h for h in results if h["impl"] == "hf-trainer" and h["seed"] == r["seed"])
+        print(f"{r['impl']:18} {r['seed']:>5} {r['seconds_per_epoch']:9.1f} {r['inference_sentences_per_s']:13.1f} "
               f"{r['peak_rss_mb']:12.0f} {r['test_micro_f1']:8.4f} "
               f"{hf['seconds_per_epoch'] / r['seconds_per_epoch']:8.2f} "
               f"{r['inference_sentences_per_s'] / hf['inference_sentences_per_s']:8.2f}")
+    if len(args.seeds or []) > 1:
+        import statistics
+
+        print("mean +- std over seeds " + " ".join(map(str, args.seeds)))
+        for impl in dict.fromkeys(r["impl"] for r in results):
+            f1 = [r["test_micro_f1"] for r in results if r["impl"] == impl]
+            print(f"{impl:18} test F1 {statistics.mean(f1):.4f} +- {statistics.stdev(f1):.4f}")
+
+
+def _without_seeds(argv: list[str]) -> list[str]:
+    out, skip = [], False
+    for arg in argv:
+        if arg in ("--seeds", "--seed"):
+            skip = True
+            continue
+        if skip and not arg.startswith("--"):
+            continue
+        skip = False
+        out.append(arg)
+    return out
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ class TrainConfig:
     aux_scale: float = 1.0
     bf16: bool = True  # bf16 autocast on CUDA; ignored on CPU
     grad_clip: float = 1.0
+    bucket_pool: int = 50  # batches per length-sorting pool (1: plain random batches)
     seed: int = 42
 
     def __post_init__(self):
@@ -99,7 +100,8 @@ def train(tagger: FinetunedTagger, cfg: TrainConfig, train_rows: list[dict], dev
     tagger.model.to(accelerator.device)
 
     examples = [e for per in tagger.encode(train_rows, with_labels=True) for e in per]
-    sampler = LengthBucketBatches([len(e.input_ids) for e in examples], cfg.batch_size, cfg.seed)
+    sampler = LengthBucketBatches([len(e.input_ids) for e in examples], cfg.batch_size, cfg.seed,
+                                  cfg.bucket_pool)
     loader = torch.utils.data.DataLoader(
         examples, batch_sampler=sampler,
         collate_fn=partial(collate, pad_id=tagger.pad_id, all_subwords=cfg.label_all_subwords,

@@ -39,7 +39,8 @@ def _configs(params: dict) -> tuple[Architecture, TrainConfig]:
                       lr_schedule=ft["lr_schedule"], lr_decay=float(ft["lr_decay"]), head_lr_mult=float(params["head_lr_mult"]),
                       label_all_subwords=bool(ft["label_all_subwords"]), checkpoint=ft["checkpoint"],
                       aux_schedule=ft["aux_schedule"], aux_residual=float(ft["aux_residual"]),
-                      aux_scale=float(ft["aux_scale"]), bf16=bool(ft["bf16"]), seed=int(params["seed"]))
+                      aux_scale=float(ft["aux_scale"]), bf16=bool(ft["bf16"]),
+                      bucket_pool=int(ft.get("bucket_pool", 50)), seed=int(params["seed"]))
     return arch, cfg
 
 
