@@ -13,7 +13,7 @@ from tiny_bert import make_tiny  # noqa: E402
 
 from nerlab.finetune.alignment import Aligner, Example, merge_windows  # noqa: E402
 from nerlab.finetune.batching import LengthBucketBatches, collate, continuation_map  # noqa: E402
-from nerlab.finetune.heads import CRFHead, iob2_constraints  # noqa: E402
+from nerlab.finetune.heads import CRFHead, LinearHead, iob2_constraints  # noqa: E402
 from nerlab.finetune.labels import LabelSpace  # noqa: E402
 from nerlab.finetune.model import Architecture, TokenTagger, blend_triplets  # noqa: E402
 from nerlab.finetune.schedules import aux_weight, lr_factor  # noqa: E402
@@ -99,6 +99,35 @@ def test_crf_decoding_never_outputs_invalid_iob2():
     start, moves = iob2_constraints(labels)
     assert start[labels.index("I-PER")] < -1000 and moves[labels.index("O"), labels.index("I-PER")] < -1000
     assert moves[labels.index("B-PER"), labels.index("I-PER")] == 0
+
+
+def test_linear_decoding_is_the_best_valid_sequence():
+    labels = label_list(["LOC", "PER"])
+    head = LinearHead(len(labels), labels)
+    with torch.no_grad():  # emissions = the input itself
+        head.proj.weight.copy_(torch.eye(len(labels)) * 10)
+        head.proj.bias.zero_()
+    i = {t: k for k, t in enumerate(labels)}
+
+    def scores(*rows):
+        x = torch.full((1, len(rows), len(labels)), 0.0)
+        for pos, row in enumerate(rows):
+            for tag, value in row.items():
+                x[0, pos, i[tag]] = value
+        return x
+
+    valid = scores({"B-PER": 1}, {"I-PER": 1}, {"O": 1})  # the argmax is valid: kept as it is
+    mask = torch.ones(1, 3, dtype=torch.bool)
+    assert head.decode(valid, mask) == [[i["B-PER"], i["I-PER"], i["O"]]]
+    # argmax says O I-PER: the best valid path is O O (I-PER may not follow O) unless B-PER is close behind
+    x = scores({"O": 1}, {"I-PER": 1, "O": 0.5})
+    assert head.decode(x, torch.ones(1, 2, dtype=torch.bool)) == [[i["O"], i["O"]]]
+    x = scores({"O": 1}, {"I-PER": 1, "B-PER": 0.9})
+    assert head.decode(x, torch.ones(1, 2, dtype=torch.bool)) == [[i["O"], i["B-PER"]]]
+    rand = torch.randn(5, 7, len(labels)) * 5
+    for seq in head.decode(rand, torch.ones(5, 7, dtype=torch.bool)):
+        assert is_valid_iob2([labels[k] for k in seq])
+    assert not any(name.startswith("_iob2") for name in head.state_dict())  # nothing extra is saved
 
 
 def test_aux_weight_schedules():

@@ -38,11 +38,21 @@ def setup_logging() -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def use_all_cores() -> int:
-    """Threads = cores for every numeric library that reads these settings."""
+def thread_count() -> int:
+    """The cores this process may use, or ``NERLAB_THREADS`` when set.
+
+    Set it when several stages run at once (``dvc queue start -j 2`` on 2 cores wants
+    ``NERLAB_THREADS=1``): oversubscribed torch threads busy-wait and run many times slower.
+    """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return int(os.environ.get("NERLAB_THREADS") or cores)
+
+
+def use_all_cores() -> int:
+    """Threads = :func:`thread_count` for every numeric library that reads these settings."""
+    cores = thread_count()
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, str(cores))
+        os.environ[var] = str(cores) if "NERLAB_THREADS" in os.environ else os.environ.get(var, str(cores))
     if "torch" in sys.modules:  # already imported: tell it directly
         sys.modules["torch"].set_num_threads(cores)
     return cores

@@ -88,11 +88,11 @@ def _tail(path: Path, lines: int = 15) -> str:
 @contextlib.contextmanager
 def local_server(cfg: LocalConfig, log_path: str | Path) -> Iterator[str]:
     """Start the server process, yield its base URL once it answers, stop it on the way out."""
-    import os
+    from nerlab.stage import thread_count
 
     model = resolve_model(cfg.model)
     port = cfg.port or _free_port()
-    threads = cfg.threads or len(os.sched_getaffinity(0))
+    threads = cfg.threads or thread_count()
     base = f"http://127.0.0.1:{port}"
     log_path = Path(log_path)
     log_path.parent.mkdir(parents=True, exist_ok=True)

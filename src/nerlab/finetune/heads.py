@@ -1,6 +1,7 @@
 """Token-classification heads over a sequence of unit vectors (one per word, or per subword).
 
-- ``linear``: linear, masked cross-entropy; argmax decoding, repaired to valid IOB2.
+- ``linear``: linear, masked cross-entropy; decoding takes the most probable valid IOB2 sequence
+  (Viterbi over the log-probabilities with invalid moves forbidden; no learned transitions).
 - ``crf``: the same emissions into a CRF layer (pytorch-crf), whose transitions
   forbid every invalid IOB2 move, so Viterbi decoding never outputs one.
 - ``bilstm_crf``: a BiLSTM before the emissions, then the CRF.
@@ -15,7 +16,7 @@ import torch
 from torch import nn
 from torchcrf import CRF
 
-from nerlab.tags import repair_iob2, split_tag
+from nerlab.tags import split_tag
 
 IMPOSSIBLE = -10000.0
 
@@ -83,14 +84,24 @@ class LinearHead(nn.Module):
         scores = self.emissions(x, mask)
         return nn.functional.cross_entropy(scores[mask].float(), labels[mask])
 
+    def _decoder(self, device) -> CRF:
+        """A CRF whose only transition scores are the IOB2 constraints (not a submodule: nothing saved)."""
+        decoder = self.__dict__.get("_iob2_decoder")
+        if decoder is None:
+            decoder = CRF(len(self.labels), batch_first=True).requires_grad_(False)
+            start, moves = iob2_constraints(self.labels)
+            with torch.no_grad():
+                decoder.start_transitions.copy_(start)
+                decoder.transitions.copy_(moves)
+                decoder.end_transitions.zero_()
+            object.__setattr__(self, "_iob2_decoder", decoder)
+        return decoder.to(device)
+
     def decode(self, x: torch.Tensor, mask: torch.Tensor) -> list[list[int]]:
-        best = self.emissions(x, mask).argmax(-1)
-        index = {label: i for i, label in enumerate(self.labels)}
-        out = []
-        for row, m in zip(best.tolist(), mask.sum(1).tolist()):
-            tags = repair_iob2([self.labels[i] for i in row[:m]])[0]
-            out.append([index[t] for t in tags])
-        return out
+        """The most probable *valid* IOB2 sequence: Viterbi over the log-probabilities with invalid moves
+        forbidden (the argmax wherever the argmax is valid)."""
+        log_probs = self.emissions(x, mask).float().log_softmax(-1)
+        return self._decoder(log_probs.device).decode(log_probs, mask=mask)
 
 
 class CRFHead(LinearHead):
