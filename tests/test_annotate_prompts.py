@@ -80,7 +80,9 @@ def test_missing_definitions_fall_back_to_type_names(tmp_path):
 
 @pytest.mark.parametrize("text,label", [("2", "Business"), ("The answer is 1.", "Sport"), ("Label: 0", "World"),
                                         ("Technology", "Technology"), ("sports", "Sport"), ("4\n", "Other"),
-                                        ("7", None), ("I am not sure", None), ("", None), ("3.5 stars", None)])
+                                        ("7", None), ("I am not sure", None), ("", None), ("3.5 stars", None),
+                                        ("0: World\n1: Sport\n", None), ("0: World", "World"),
+                                        ("2 (Business)", "Business")])
 def test_topic_answers(text, label):
     assert parse_topic(text) == label
 

@@ -65,7 +65,8 @@ def annotation_table(result: dict) -> str:
                 cells.append(f"{ours:.2f} | {paper(p, t, i)}")
             lines.append(f"| {t} {m} | " + " | ".join(cells) + " |")
     for key, label in (("requests", "requests"), ("prompt_tokens", "prompt tokens"),
-                       ("completion_tokens", "completion tokens"), ("sentences_per_second", "sentences/s"),
+                       ("completion_tokens", "completion tokens"),
+                       ("backend_sentences_per_second", "sentences/s (backend time, one request at a time)"),
                        ("failures", "failed requests"), ("format_errors", "unreadable answers")):
         lines.append(f"| {label} | " + " | ".join(f"{result['prompts'][p]['usage'].get(key)} | -"
                                                   for p in prompts) + " |")

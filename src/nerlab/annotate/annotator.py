@@ -50,10 +50,17 @@ class Usage:
     prompt_tokens: int = 0  # this run's requests and the cached answers' recorded counts
     completion_tokens: int = 0
     wall_seconds: float = 0.0
+    backend_seconds: float = 0.0  # summed request times, cached answers included (their first run's time)
 
     def as_dict(self, prices: dict | None = None) -> dict:
+        """Counts, and two speeds: this run's (``sentences_per_second``, cache hits make it high) and the
+        backend's, from the recorded time of every answer (``backend_sentences_per_second``)."""
         out = asdict(self)
+        out["wall_seconds"] = round(self.wall_seconds, 3)
+        out["backend_seconds"] = round(self.backend_seconds, 3)
         out["sentences_per_second"] = round(self.sentences / self.wall_seconds, 3) if self.wall_seconds else None
+        out["backend_sentences_per_second"] = (round(self.sentences / self.backend_seconds, 3)
+                                               if self.backend_seconds else None)
         prices = prices or {}
         out["estimated_cost_usd"] = round(self.prompt_tokens / 1e6 * float(prices.get("prompt", 0.0))
                                           + self.completion_tokens / 1e6 * float(prices.get("completion", 0.0)), 6)
@@ -89,7 +96,8 @@ class LLMAnnotator:
         hit = self.cache.get(key)
         if hit is not None:
             return hit["text"], Counter(cached=1, prompt_tokens=hit.get("prompt_tokens", 0),
-                                        completion_tokens=hit.get("completion_tokens", 0)), None
+                                        completion_tokens=hit.get("completion_tokens", 0),
+                                        backend_seconds=hit.get("seconds", 0.0)), None
         try:
             done = self.client.complete(messages, self.settings)
         except RequestFailed as err:
@@ -97,7 +105,7 @@ class LLMAnnotator:
         self.cache.put(key, {"text": done.text, "prompt_tokens": done.prompt_tokens,
                              "completion_tokens": done.completion_tokens, "seconds": round(done.seconds, 3)})
         return done.text, Counter(requests=1, retries=done.retries, prompt_tokens=done.prompt_tokens,
-                                  completion_tokens=done.completion_tokens), None
+                                  completion_tokens=done.completion_tokens, backend_seconds=done.seconds), None
 
     def _one(self, row: dict) -> tuple[Annotation, Counter]:
         text, used, error = self.ask(self.build_messages(row))
@@ -116,7 +124,8 @@ class LLMAnnotator:
         usage = Usage(sentences=len(rows), wall_seconds=time.perf_counter() - start,
                       failures=sum(a.status == "failed" for a in out),
                       format_errors=sum(a.status == "format_error" for a in out),
-                      **{k: used[k] for k in ("requests", "cached", "retries", "prompt_tokens", "completion_tokens")})
+                      **{k: used[k] for k in ("requests", "cached", "retries", "prompt_tokens", "completion_tokens",
+                                              "backend_seconds")})
         return out, usage
 
 

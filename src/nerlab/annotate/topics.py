@@ -12,15 +12,13 @@ _NAMES = {"world": 0, "sport": 1, "sports": 1, "business": 2, "technology": 3, "
 
 
 def parse_topic(text: str | None) -> str | None:
-    """The label an answer gives: the first integer 0-4, else the first category name; None if neither."""
+    """The label an answer gives, by number (0-4) or by name; None when it names none, or several
+    (a model that echoes the category list has not answered)."""
     if not text:
         return None
-    m = _NUMBER.search(text)
-    if m:
-        return TOPICS[int(m.group(1))]
-    words = re.findall(r"[a-z]+", text.lower())
-    hit = next((w for w in words if w in _NAMES), None)
-    return TOPICS[_NAMES[hit]] if hit else None
+    found = {TOPICS[int(n)] for n in _NUMBER.findall(text)}
+    found |= {TOPICS[_NAMES[w]] for w in re.findall(r"[a-z]+", text.lower()) if w in _NAMES}
+    return found.pop() if len(found) == 1 else None
 
 
 def topic_reader(row: dict, text: str) -> Annotation:

@@ -38,7 +38,8 @@ def run(params: dict) -> dict:
         for split in ("train", "test"):
             rows = subset(read_split(paths.prepared(dataset), split), int(cfg[f"{split}_size"]), seed)
             annotations, usage = s.topics_for(rows, desc=f"topics ({split})")
-            labelled = [{"id": a.id, "tokens": a.tokens, "label": a.label} for a in annotations if a.label]
+            labelled = [{"id": a.id, "tokens": a.tokens, "label": a.label, "raw": a.raw} for a in annotations
+                        if a.label]
             write_jsonl(TOPIC_DIR / dataset / f"{split}.jsonl", labelled)
             counts = Counter(r["label"] for r in labelled)
             result["splits"][split] = {"sentences": len(rows), "labelled": len(labelled),
