@@ -109,3 +109,22 @@ def test_teacher_annotations_flow_like_llm_answers():
     assert scores["per_type"]["PER"]["recall"] == 0.0 and scores["per_type"]["ORG"]["f1"] == 1.0
     kept = distilled_rows(out, POOL, require_entities=True)
     assert [r["id"] for r in kept] == ["r1", "r2", "r4"]  # r0 lost its entities, r3 never had any
+
+
+def test_bad_annotate_params_are_one_line_errors():
+    import yaml
+
+    from nerlab.annotate.session import Session
+    from nerlab.errors import NerlabError
+
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["annotate"]["shot_selection"] = "nearest"
+    with pytest.raises(NerlabError, match="shot_selection"):
+        Session(params, TYPES, POOL)
+    params["annotate"]["shot_selection"] = "random"
+    params["annotator"] = "gpt"
+    with pytest.raises(NerlabError, match="annotator must be one of"):
+        Session(params, TYPES, POOL)
+    params["annotator"] = "local"
+    with pytest.raises(NerlabError, match="no prompt 'fancy'"):
+        Session(params, TYPES, POOL).template("fancy")

@@ -19,6 +19,7 @@ from nerlab.annotate.backends import info, open_client, teacher
 from nerlab.annotate.cache import ResponseCache
 from nerlab.annotate.parse import TypeNames
 from nerlab.annotate.topics import topic_reader
+from nerlab.errors import NerlabError
 from nerlab.tracking import project_root
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,9 @@ class Session:
     def __init__(self, params: dict, types: list[str], pool: list[dict]):
         self.cfg = params["annotate"]
         self.annotator = params["annotator"]
+        if self.cfg["shot_selection"] not in ("random", "similar"):
+            raise NerlabError(f"params.yaml: annotate.shot_selection must be random or similar, "
+                              f"got {self.cfg['shot_selection']!r}")
         self.seed = int(params["seed"])
         self.info = info(self.annotator, self.cfg)
         self.types = list(types)
@@ -60,8 +64,6 @@ class Session:
     def template(self, name: str) -> prompts.Template:
         spec = self.cfg["prompts"].get(name)
         if spec is None:
-            from nerlab.errors import NerlabError
-
             raise NerlabError(f"params.yaml: no prompt {name!r} under annotate.prompts "
                               f"(known: {', '.join(self.cfg['prompts'])})")
         return prompts.Template.load(name, spec["template"], bool(spec.get("reasoning", False)))
