@@ -89,12 +89,18 @@ def prepare_tagged(dataset: catalog.TaggedDataset, cfg: FetchConfig, out_dir: Pa
             "splits": {split: _split_stats(splits[split]) for split in SPLITS}, "repairs": repairs.to_dict()}
 
 
-def prepare_raw_text(dataset: catalog.RawTextDataset, cfg: FetchConfig, out_dir: Path) -> dict:
+def read_raw_text(dataset: catalog.RawTextDataset, cfg: FetchConfig) -> tuple[list[dict], Path, str, RepairLog]:
+    """The articles of a raw-text dataset from wherever the source order finds it (and its path, origin, repairs)."""
     base, origin = sources.resolve(dataset.folder, [dataset.file], cfg.mirror, cfg.online, dataset.download)
     path = base / dataset.file
     repairs = RepairLog()
     articles = read_bbc_zip(path, repairs)
     repairs.log_summary(dataset.name)
+    return articles, path, origin, repairs
+
+
+def prepare_raw_text(dataset: catalog.RawTextDataset, cfg: FetchConfig, out_dir: Path) -> dict:
+    articles, path, origin, repairs = read_raw_text(dataset, cfg)
     write_jsonl(out_dir / "articles.jsonl", articles)
     categories: dict[str, int] = {}
     for article in articles:

@@ -17,11 +17,9 @@ from collections import Counter
 from nerlab import paths, plots, tracking
 from nerlab.annotate.annotator import parse_counts
 from nerlab.annotate.session import Session
-from nerlab.data import catalog, sources
-from nerlab.data.bbc import read_bbc_zip
+from nerlab.data import catalog
 from nerlab.data.jsonl import read_json, read_split, write_json, write_jsonl
-from nerlab.data.prepare import FetchConfig
-from nerlab.data.repairs import RepairLog
+from nerlab.data.prepare import FetchConfig, read_raw_text
 from nerlab.data.sampling import subset
 from nerlab.pipeline.annotate import ANNOTATED, DISTILLED, annotation_rows, distilled_rows
 from nerlab.text import split_sentences, tokenize
@@ -30,10 +28,7 @@ log = logging.getLogger(__name__)
 
 
 def bbc_articles(params: dict) -> list[dict]:
-    dataset = catalog.get("bbc_news")
-    cfg = FetchConfig.from_params(params["data"])
-    base, _ = sources.resolve(dataset.folder, [dataset.file], cfg.mirror, cfg.online, dataset.download)
-    return read_bbc_zip(base / dataset.file, RepairLog())
+    return read_raw_text(catalog.get("bbc_news"), FetchConfig.from_params(params["data"]))[0]
 
 
 def long_sentences(articles: list[dict], min_tokens: int) -> list[dict]:
