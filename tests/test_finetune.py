@@ -141,12 +141,15 @@ def test_aux_weight_schedules():
 
 
 def test_lr_factor_warmup_and_decay():
-    assert lr_factor(0, 10, 100, 0.1, 1.0) == pytest.approx(0.1)
-    assert lr_factor(9, 10, 100, 0.1, 1.0) == pytest.approx(1.0)
-    assert lr_factor(25, 10, 100, 0.0, 0.95) == pytest.approx(0.95 ** 2)
-    assert lr_factor(10, 10, 100, 0.1, 1.0, "linear") == pytest.approx(1.0)
-    assert lr_factor(55, 10, 100, 0.1, 1.0, "linear") == pytest.approx(0.5)
-    assert lr_factor(99, 10, 100, 0.0, 1.0, "linear") == pytest.approx(0.01)
+    ends = list(range(10, 101, 10))  # 10 epochs of 10 steps
+    assert lr_factor(0, ends, 0.1, 1.0) == pytest.approx(0.1)
+    assert lr_factor(9, ends, 0.1, 1.0) == pytest.approx(1.0)
+    assert lr_factor(25, ends, 0.0, 0.95) == pytest.approx(0.95 ** 2)
+    assert lr_factor(10, ends, 0.1, 1.0, "linear") == pytest.approx(1.0)
+    assert lr_factor(55, ends, 0.1, 1.0, "linear") == pytest.approx(0.5)
+    assert lr_factor(99, ends, 0.0, 1.0, "linear") == pytest.approx(0.01)
+    uneven = [3, 4, 10]  # epochs of 3, 1 and 6 steps (a blend schedule): the decay follows the epoch
+    assert [lr_factor(s, uneven, 0.0, 0.5) for s in (0, 2, 3, 4, 9)] == [1.0, 1.0, 0.5, 0.25, 0.25]
 
 
 def test_param_groups_carry_the_head_multiplier(tiny):

@@ -76,6 +76,8 @@ def test_dvc_repro_end_to_end(tmp_path):
     ann["bbc"].update(max_sentences=2)
     ann["topics"].update(train_size=3, test_size=2)
     ann["tagger"].update(size=3)
+    params["distill"].update(original_size=20, repeats=1)
+    params["distill"]["train"].update(epochs=2, batch_size=8)
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
     bin_dir = str(Path(sys.executable).parent)
@@ -89,7 +91,8 @@ def test_dvc_repro_end_to_end(tmp_path):
     run([*dvc, "config", "core.analytics", "false"], project, env)
 
     first = run([*dvc, "repro"], project, env)
-    for stage in ("fetch", "eda", "crf", "annotate", "annotate_bbc", "topics", "llm_tagger", "finetune", "evaluate"):
+    for stage in ("fetch", "eda", "crf", "annotate", "annotate_bbc", "topics", "llm_tagger", "finetune", "distill",
+                  "evaluate"):
         assert f"Running stage '{stage}'" in first
 
     prepared = project / "data/prepared/conll"
@@ -133,6 +136,13 @@ def test_dvc_repro_end_to_end(tmp_path):
     tagger = json.loads((project / "metrics/llm_tagger.json").read_text())
     assert tagger["sentences"] == 3 and "micro_f1" in tagger
     assert "serving" in (project / "logs/llama-server.log").read_text()
+    distill = json.loads((project / "metrics/distill.json").read_text())
+    assert distill["variant"] == "simple_mix" and distill["sizes"]["original"] == 20 and distill["repeats"] == 1
+    assert distill["annotator"] == "local:smollm2-135m" and "micro_f1" in distill["test"]["mean"]
+    assert "stands in for the paper's bert-base-uncased" in distill["notes"][0]
+    weights = json.loads((project / "metrics/plots/distill/weights.json").read_text())
+    assert [(w["w_distilled"], w["original_sentences"]) for w in weights] == [(1.0, 0), (0.0, 20)]
+    assert (project / "metrics/plots/distill/figure3.png").stat().st_size > 1000
 
     second = run([*dvc, "repro"], project, env)
     assert "Running stage" not in second  # the second repro is a no-op
@@ -145,10 +155,27 @@ def test_dvc_repro_end_to_end(tmp_path):
     mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])
     runs = mlflow.search_runs(experiment_names=["nerlab"])
     assert {"crf:conll", "finetune:conll", "evaluate:conll", "annotate:conll", "annotate_bbc", "topics:conll",
-            "llm_tagger:conll"} <= set(runs["tags.mlflow.runName"])
+            "llm_tagger:conll", "distill:conll"} <= set(runs["tags.mlflow.runName"])
     ft_run = runs[runs["tags.mlflow.runName"] == "finetune:conll"].iloc[0]
     assert ft_run["params.head"] == params["head"] and ft_run["tags.encoder_used"] == "minilm-l6"
     history = mlflow.MlflowClient().get_metric_history(ft_run["run_id"], "dev_micro_f1")
     assert [m.step for m in history] == [1, 2]  # per-epoch dev metrics
     crf_run = runs[runs["tags.mlflow.runName"] == "crf:conll"].iloc[0]
     assert float(crf_run["metrics.dev.micro_f1"]) > 0.9 and crf_run["params.crf.c1"] == str(params["crf"]["c1"])
+
+    # a queued two-variant grid of paper 003 runs end to end and the report renders it
+    run(["git", "add", "-A"], project, env)
+    run(["git", "commit", "-qm", "pipeline"], project, env)
+    nerlab = str(Path(sys.executable).parent / "nerlab")
+    queued = run([nerlab, "queue", "paper003", "--only", "p003-A", "p003-D", "--set", "distill.train.epochs=2",
+                  "--set", "distill.repeats=1", "--set", "distill.original_size=20"], project, env)
+    assert queued.count("dvc exp run --queue") == 2
+    run([*dvc, "exp", "run", "--run-all", "-j", "1"], project, env)
+    table = run([nerlab, "report", "paper003"], project, env)
+    header = table.splitlines()[table.splitlines().index("### Table 2: the groups of phase two") + 2]
+    cells = dict(zip(header.split(" | ")[1:], next(line for line in table.splitlines()
+                                                     if line.startswith("| micro_f1 |")).split(" | ")[1:]))
+    assert cells["A (pure original)"].endswith("(0.850)") and not cells["A (pure original)"].startswith("-")
+    assert cells["D (simple mix, CoNLL)"].endswith("(0.859)") and not cells["D (simple mix, CoNLL)"].startswith("-")
+    assert cells["B (pure CoNLL distilled)"] == "- (0.683)"  # not run
+    assert "2 of 10 columns run" in table and "local:smollm2-135m" in table

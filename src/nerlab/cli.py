@@ -47,7 +47,7 @@ def _report(args) -> None:
 def _queue(args) -> None:
     from nerlab import variants
 
-    variants.queue(args.variants, args.set or [], args.only, args.dry_run)
+    variants.queue(args.variants, args.set or [], args.only, args.dry_run, args.small)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -66,5 +66,6 @@ def main(argv: list[str] | None = None) -> None:
     q.add_argument("--set", action="append", metavar="KEY=VALUE", help="an extra override for every variant")
     q.add_argument("--only", nargs="+", help="queue only these variants")
     q.add_argument("--dry-run", action="store_true", help="print the dvc commands without running them")
+    q.add_argument("--small", action="store_true", help="the set's CPU-sized grid (its `small` section)")
     args = parser.parse_args(argv)
     entry({"predict": _predict, "report": _report, "queue": _queue}[args.command])(args)

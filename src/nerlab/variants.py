@@ -1,9 +1,11 @@
 """Named variant sets (``configs/<name>.yaml``): queue them as DVC experiments and tabulate the results.
 
-A variant file has ``common`` overrides, ``variants`` (name -> overrides) and
-optionally ``paper_scores`` (name -> [dev micro, dev macro, test micro, test macro]).
+A variant file has ``common`` overrides, ``variants`` (name -> overrides), optionally
+``paper_scores`` (paper 000: name -> [dev micro, dev macro, test micro, test macro]) and a
+``small`` grid (``set``: overrides, ``only``: variant names) that fits a CPU.
 ``queue`` turns each variant into ``dvc exp run --queue -n <name> -S key=value ...``;
-``report`` reads ``dvc exp show --json`` and renders our scores beside the paper's.
+``report`` reads ``dvc exp show --json`` and renders our scores beside the paper's
+(``report: distill`` sets render paper 003's Tables 2 and 3, see :mod:`nerlab.paper_tables`).
 """
 
 from __future__ import annotations
@@ -51,8 +53,24 @@ def queue_commands(spec: dict, extra: list[str] = (), only: list[str] | None = N
     return commands
 
 
-def queue(name: str, extra: list[str] = (), only: list[str] | None = None, dry_run: bool = False) -> list[list[str]]:
-    commands = queue_commands(load(name), extra, only)
+def small_grid(spec: dict, extra: list[str], only: list[str] | None) -> tuple[list[str], list[str]]:
+    """The ``small`` grid's overrides (before ``extra``, which wins) and variant names (unless ``only``)."""
+    small = spec.get("small")
+    if not small:
+        raise NerlabError("this variant set has no small grid")
+    unknown = set(small.get("only", [])) - set(spec["variants"])
+    if unknown:
+        raise NerlabError(f"small grid names unknown variants: {sorted(unknown)}")
+    overrides = [f"{k}={_value(v)}" for k, v in small.get("set", {}).items()]
+    return overrides + list(extra), only or list(small.get("only", [])) or None
+
+
+def queue(name: str, extra: list[str] = (), only: list[str] | None = None, dry_run: bool = False,
+          small: bool = False) -> list[list[str]]:
+    spec = load(name)
+    if small:
+        extra, only = small_grid(spec, list(extra), only)
+    commands = queue_commands(spec, extra, only)
     for cmd in commands:
         print(" ".join(cmd))
         if not dry_run:
@@ -106,4 +124,9 @@ def report(name: str) -> str:
     out = subprocess.run(["dvc", "exp", "show", "--json", "-A"], capture_output=True, text=True)
     if out.returncode != 0:
         raise NerlabError(f"dvc exp show failed: {out.stderr.strip()[-500:]}")
-    return report_table(load(name), _experiments(json.loads(out.stdout or "[]")))
+    spec, experiments = load(name), _experiments(json.loads(out.stdout or "[]"))
+    if spec.get("report") == "distill":
+        from nerlab import paper_tables
+
+        return paper_tables.render(spec, experiments)
+    return report_table(spec, experiments)

@@ -70,9 +70,17 @@ class LengthBucketBatches(torch.utils.data.Sampler):
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
+    def epoch_indices(self, epoch: int) -> list[int]:
+        """The examples epoch ``epoch`` trains on: all of them (subclasses choose, see blending)."""
+        return list(range(len(self.lengths)))
+
+    def epoch_sizes(self, epochs: int) -> list[int]:
+        """Batches in each of ``epochs`` epochs (the LR schedule needs them up front)."""
+        return [-(-len(self.epoch_indices(e)) // self.batch_size) for e in range(epochs)]
+
     def __iter__(self) -> Iterator[list[int]]:
         rng = random.Random(self.seed * 1000 + self.epoch)
-        order = list(range(len(self.lengths)))
+        order = self.epoch_indices(self.epoch)
         rng.shuffle(order)
         size = self.batch_size * self.pool
         batches = []
@@ -83,7 +91,7 @@ class LengthBucketBatches(torch.utils.data.Sampler):
         return iter(batches)
 
     def __len__(self) -> int:
-        return (len(self.lengths) + self.batch_size - 1) // self.batch_size
+        return -(-len(self.epoch_indices(self.epoch)) // self.batch_size)
 
 
 def sorted_batches(lengths: list[int], batch_size: int) -> list[list[int]]:

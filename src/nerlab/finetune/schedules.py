@@ -16,6 +16,7 @@ or ``constant``, times ``decay ** epoch`` (paper 003: constant, 0.95 per epoch).
 
 from __future__ import annotations
 
+import bisect
 import math
 
 AUX_SCHEDULES = ("linear", "exponential", "cosine")
@@ -35,10 +36,12 @@ def aux_weight(epoch: int, epochs: int, schedule: str = "linear", residual: floa
 LR_SCHEDULES = ("linear", "constant")
 
 
-def lr_factor(step: int, steps_per_epoch: int, total_steps: int, warmup: float, decay: float,
-              schedule: str = "constant") -> float:
+def lr_factor(step: int, epoch_ends: list[int], warmup: float, decay: float, schedule: str = "constant") -> float:
+    """The LR multiplier at optimizer step ``step``; ``epoch_ends``: the cumulative step count at the end of
+    each epoch (epochs may differ in size, e.g. under a blend schedule)."""
     if schedule not in LR_SCHEDULES:
         raise ValueError(f"lr schedule must be one of {', '.join(LR_SCHEDULES)}, got {schedule!r}")
+    total_steps = epoch_ends[-1] if epoch_ends else 0
     warm_steps = int(warmup * total_steps)
     if step < warm_steps:
         shape = (step + 1) / warm_steps
@@ -46,4 +49,4 @@ def lr_factor(step: int, steps_per_epoch: int, total_steps: int, warmup: float, 
         shape = max(0.0, (total_steps - step) / max(1, total_steps - warm_steps))
     else:
         shape = 1.0
-    return shape * decay ** (step // max(1, steps_per_epoch))
+    return shape * decay ** min(bisect.bisect_right(epoch_ends, step), max(0, len(epoch_ends) - 1))

@@ -11,6 +11,7 @@ and started again with the same settings resumes after the last finished epoch.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import shutil
@@ -25,6 +26,7 @@ from tqdm.auto import tqdm
 
 from nerlab.evaluation import evaluate
 from nerlab.finetune.batching import LengthBucketBatches, collate, continuation_map
+from nerlab.finetune.blending import Blend, BlendedBatches
 from nerlab.finetune.schedules import aux_weight, lr_factor
 from nerlab.finetune.tagger import FinetunedTagger
 
@@ -50,12 +52,15 @@ class TrainConfig:
     bf16: bool = True  # bf16 autocast on CUDA; ignored on CPU
     grad_clip: float = 1.0
     bucket_pool: int = 50  # batches per length-sorting pool (1: plain random batches)
+    dev_every: int = 1  # score dev every N epochs (0: never; needs checkpoint 'last')
     seed: int = 42
 
     def __post_init__(self):
         if self.checkpoint not in ("best", "last"):
             raise ValueError(f"checkpoint must be 'best' or 'last', got {self.checkpoint!r}")
-        lr_factor(0, 1, 1, self.warmup, self.lr_decay, self.lr_schedule)  # rejects an unknown schedule now
+        lr_factor(0, [1], self.warmup, self.lr_decay, self.lr_schedule)  # rejects an unknown schedule now
+        if self.dev_every < 0 or (self.dev_every == 0 and self.checkpoint == "best"):
+            raise ValueError(f"dev_every must be >= 1 with checkpoint 'best' (0 needs 'last'), got {self.dev_every}")
         aux_weight(0, self.epochs, self.aux_schedule, self.aux_residual)
 
 
@@ -86,10 +91,25 @@ def fingerprint(*parts) -> str:
     return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def _sampler(examples: list, cfg: TrainConfig, sources: list[int] | None, blend: Blend | None):
+    lengths = [len(e.input_ids) for e in examples]
+    if blend is None:
+        return LengthBucketBatches(lengths, cfg.batch_size, cfg.seed, cfg.bucket_pool)
+    if sources is None:
+        raise ValueError("a blend schedule needs the source (distilled/original) of every training sentence")
+    return BlendedBatches(lengths, [e.sentence for e in examples], sources, blend, cfg.epochs, cfg.batch_size,
+                          cfg.seed, cfg.bucket_pool)
+
+
 def train(tagger: FinetunedTagger, cfg: TrainConfig, train_rows: list[dict], dev_rows: list[dict],
           out_dir: str | Path, state_dir: str | Path, run_key: str,
-          on_epoch: Callable[[int, dict], None] = lambda epoch, metrics: None) -> dict:
-    """Train ``tagger`` in place; save the chosen checkpoint to ``out_dir``; return the history."""
+          on_epoch: Callable[[int, dict], None] = lambda epoch, metrics: None,
+          sources: list[int] | None = None, blend: Blend | None = None) -> dict:
+    """Train ``tagger`` in place; save the chosen checkpoint to ``out_dir``; return the history.
+
+    With ``blend`` (and ``sources``: 0 distilled, 1 original for each of ``train_rows``),
+    each epoch trains on the sentences the blend schedule draws (see :mod:`blending`).
+    """
     from accelerate import Accelerator
     from accelerate.utils import set_seed
 
@@ -100,21 +120,19 @@ def train(tagger: FinetunedTagger, cfg: TrainConfig, train_rows: list[dict], dev
     tagger.model.to(accelerator.device)
 
     examples = [e for per in tagger.encode(train_rows, with_labels=True) for e in per]
-    sampler = LengthBucketBatches([len(e.input_ids) for e in examples], cfg.batch_size, cfg.seed,
-                                  cfg.bucket_pool)
+    sampler = _sampler(examples, cfg, sources, blend)
     loader = torch.utils.data.DataLoader(
         examples, batch_sampler=sampler,
         collate_fn=partial(collate, pad_id=tagger.pad_id, all_subwords=cfg.label_all_subwords,
                            continuation=continuation_map(tagger.space.tags),
                            coarse_continuation=continuation_map(tagger.space.coarse_tags)))
-    steps_per_epoch = len(sampler)
-    total = steps_per_epoch * cfg.epochs
+    epoch_ends = list(itertools.accumulate(sampler.epoch_sizes(cfg.epochs)))
     optimizer = _adamw(_param_groups(tagger.model, cfg.lr, cfg.head_lr_mult, cfg.weight_decay))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: lr_factor(step, steps_per_epoch, total, cfg.warmup, cfg.lr_decay, cfg.lr_schedule))
+        optimizer, lambda step: lr_factor(step, epoch_ends, cfg.warmup, cfg.lr_decay, cfg.lr_schedule))
     model, optimizer, loader, scheduler = accelerator.prepare(tagger.model, optimizer, loader, scheduler)
 
-    key = fingerprint(run_key, asdict(cfg), len(examples))
+    key = fingerprint(run_key, asdict(cfg), len(examples), sources, blend and asdict(blend))
     progress_file = state_dir / "progress.json"
     history: list[dict] = []
     best, start_epoch = -1.0, 0
@@ -129,7 +147,7 @@ def train(tagger: FinetunedTagger, cfg: TrainConfig, train_rows: list[dict], dev
     has_aux = tagger.model.aux_head is not None
 
     for epoch in range(start_epoch, cfg.epochs):
-        sampler.set_epoch(epoch)
+        loader.set_epoch(epoch)  # Accelerate's loader passes it on; it would otherwise count epochs itself
         weight = aux_weight(epoch, cfg.epochs, cfg.aux_schedule, cfg.aux_residual) if has_aux else 0.0
         model.train()
         start, seen, loss_sum = time.perf_counter(), 0, 0.0
@@ -148,24 +166,30 @@ def train(tagger: FinetunedTagger, cfg: TrainConfig, train_rows: list[dict], dev
             loss_sum += loss.item()
             bar.set_postfix(loss=f"{loss.item():.3f}")
         seconds = time.perf_counter() - start
-        dev_start = time.perf_counter()
-        dev_pred = tagger.predict(dev_rows, cfg.eval_batch_size, progress=False)
-        dev = evaluate([r["tags"] for r in dev_rows], dev_pred, tagger.space.coarse_map
-                       if any("coarse_tags" in r for r in dev_rows[:1]) else None)
         record = {"epoch": epoch + 1, "train_loss": loss_sum / max(1, len(loader)), "aux_weight": weight,
-                  "lr": scheduler.get_last_lr()[0], "epoch_seconds": seconds,
-                  "train_sentences_per_second": seen / max(seconds, 1e-9),
-                  "dev_seconds": time.perf_counter() - dev_start,
-                  "dev_micro_f1": dev["micro_f1"], "dev_macro_f1": dev["macro_f1"]}
-        if "coarse" in dev:
-            record["dev_coarse_macro_f1"] = dev["coarse"]["macro_f1"]
+                  "lr": scheduler.get_last_lr()[0], "epoch_seconds": seconds, "train_examples": seen,
+                  "train_sentences_per_second": seen / max(seconds, 1e-9)}
+        if blend is not None:
+            weights = blend.weights(epoch, cfg.epochs)
+            record.update(w_distilled=weights[0], w_original=weights[1],
+                          distilled_sentences=sampler.drawn[0], original_sentences=sampler.drawn[1])
+        dev = None
+        if cfg.dev_every and ((epoch + 1) % cfg.dev_every == 0 or epoch == cfg.epochs - 1):
+            dev_start = time.perf_counter()
+            dev_pred = tagger.predict(dev_rows, cfg.eval_batch_size, progress=False)
+            dev = evaluate([r["tags"] for r in dev_rows], dev_pred, tagger.space.coarse_map
+                           if any("coarse_tags" in r for r in dev_rows[:1]) else None)
+            record.update(dev_seconds=time.perf_counter() - dev_start, dev_micro_f1=dev["micro_f1"],
+                          dev_macro_f1=dev["macro_f1"])
+            if "coarse" in dev:
+                record["dev_coarse_macro_f1"] = dev["coarse"]["macro_f1"]
         history.append(record)
-        log.info("epoch %d/%d: loss %.4f, dev micro-F1 %.4f macro-F1 %.4f (%.0f s, %.1f sentences/s)",
-                 epoch + 1, cfg.epochs, record["train_loss"], dev["micro_f1"], dev["macro_f1"], seconds,
+        log.info("epoch %d/%d: loss %.4f%s (%.0f s, %.1f sentences/s)", epoch + 1, cfg.epochs, record["train_loss"],
+                 f", dev micro-F1 {dev['micro_f1']:.4f} macro-F1 {dev['macro_f1']:.4f}" if dev else "", seconds,
                  record["train_sentences_per_second"])
         on_epoch(epoch + 1, record)
-        improved = dev["micro_f1"] > best
-        best = max(best, dev["micro_f1"])
+        improved = dev is not None and dev["micro_f1"] > best
+        best = max(best, dev["micro_f1"]) if dev is not None else best
         if accelerator.is_main_process:
             if cfg.checkpoint == "best" and improved:  # kept with the state, so a resumed run still has it
                 tagger.save(state_dir / "best", {"epoch": epoch + 1, "dev": dev})

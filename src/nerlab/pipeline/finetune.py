@@ -40,8 +40,26 @@ def _configs(params: dict) -> tuple[Architecture, TrainConfig]:
                       label_all_subwords=bool(ft["label_all_subwords"]), checkpoint=ft["checkpoint"],
                       aux_schedule=ft["aux_schedule"], aux_residual=float(ft["aux_residual"]),
                       aux_scale=float(ft["aux_scale"]), bf16=bool(ft["bf16"]),
-                      bucket_pool=int(ft.get("bucket_pool", 50)), seed=int(params["seed"]))
+                      bucket_pool=int(ft.get("bucket_pool", 50)), dev_every=int(ft.get("dev_every", 1)),
+                      seed=int(params["seed"]))
     return arch, cfg
+
+
+def build_tagger(params: dict, arch: Architecture, space: LabelSpace, seed: int,
+                 stands_in_for: str | None = None) -> tuple[FinetunedTagger, str, list[str]]:
+    """A fresh tagger (encoder + seeded head) for ``params``; returns it, the encoder used and the notes that
+    every output of the run repeats (a substituted encoder, an encoder standing in for the paper's)."""
+    ft = params["finetune"]
+    torch.manual_seed(seed)  # the heads are initialised before training starts: seed them too
+    tokenizer, encoder, used, note = encoders.load(params["encoder"], OFFLINE_ENCODER if ft["encoder_fallback"] else None)
+    notes = [note] if note else []
+    if stands_in_for and used != stands_in_for:
+        notes.append(f"{used} stands in for the paper's {stands_in_for}")
+    for line in notes:
+        log.warning("%s", line)
+    tagger = FinetunedTagger(TokenTagger(encoder, arch, space.tags, space.coarse_tags), tokenizer, space,
+                             int(ft["max_length"]), params["context"], int(ft["max_context_sentences"]), notes)
+    return tagger, used, notes
 
 
 def run(params: dict) -> dict:
@@ -53,42 +71,37 @@ def run(params: dict) -> dict:
     dev_rows = read_split(prepared, "dev")
     space = LabelSpace.from_labels_json(read_json(prepared / "labels.json"))
     arch, cfg = configs(params)
-    torch.manual_seed(cfg.seed)  # the heads are initialised before training starts: seed them too
-    tokenizer, encoder, used, note = encoders.load(params["encoder"], OFFLINE_ENCODER if ft["encoder_fallback"] else None)
-    notes = [note] if note else []
-    for line in notes:
-        log.warning("%s", line)
-    tagger = FinetunedTagger(TokenTagger(encoder, arch, space.tags, space.coarse_tags), tokenizer, space,
-                             int(ft["max_length"]), params["context"], int(ft["max_context_sentences"]), notes)
+    tagger, used, notes = build_tagger(params, arch, space, cfg.seed)
     tracked = {"dataset": dataset, "seed": params["seed"], "encoder": params["encoder"], "encoder_used": used,
                "head": params["head"], "layers": params["layers"], "blend": params["blend"], "aux": params["aux"],
                "head_lr_mult": params["head_lr_mult"], "context": params["context"], "finetune": ft}
     model_dir = paths.MODELS / "finetune"
     with tracking.run(f"finetune:{dataset}", tracked, enabled=params.get("tracking", {}).get("enabled", True)) as ml:
-        ml.tags({"encoder_used": used, "encoder_substituted": str(bool(note))})
+        ml.tags({"encoder_used": used, "encoder_substituted": str(bool(notes))})
         start = time.perf_counter()
         result = train(tagger, cfg, train_rows, dev_rows, model_dir, STATE_DIR,
                        run_key=repr((dataset, tracked)),
                        on_epoch=lambda epoch, record: ml.metrics(record, step=epoch))
         history = result["history"]
-        best = max(history, key=lambda r: r["dev_micro_f1"]) if cfg.checkpoint == "best" else history[-1]
+        scored = [r for r in history if "dev_micro_f1" in r]  # the last epoch is always scored
+        best = max(scored, key=lambda r: r["dev_micro_f1"]) if cfg.checkpoint == "best" else history[-1]
         summary = {"dataset": dataset, "encoder": params["encoder"], "encoder_used": used, "notes": notes,
                    "train_sentences": len(train_rows), "dev_sentences": len(dev_rows), "threads": threads,
                    "train_seconds": round(time.perf_counter() - start, 1),
                    "seconds_per_epoch": round(sum(r["epoch_seconds"] for r in history) / len(history), 2),
                    "train_sentences_per_second": round(sum(r["train_sentences_per_second"] for r in history)
                                                        / len(history), 1),
-                   "checkpoint_epoch": best["epoch"], "dev_micro_f1": best["dev_micro_f1"],
-                   "dev_macro_f1": best["dev_macro_f1"]}
+                   "checkpoint_epoch": best["epoch"], "dev_micro_f1": best.get("dev_micro_f1"),
+                   "dev_macro_f1": best.get("dev_macro_f1")}
         if tagger.aligner.long_words:
             summary["words_longer_than_max_length"] = tagger.aligner.long_words
         write_json(paths.METRICS / "finetune.json", summary)
         curve = paths.PLOTS / "finetune"
-        plots.write_rows(curve / "learning_curve.json", history)
+        plots.write_rows(curve / "learning_curve.json", scored)
         epochs = [r["epoch"] for r in history]
-        plots.lines(curve / "learning_curve.png", epochs,
-                    {"dev micro-F1": [r["dev_micro_f1"] for r in history],
-                     "dev macro-F1": [r["dev_macro_f1"] for r in history]},
+        plots.lines(curve / "learning_curve.png", [r["epoch"] for r in scored],
+                    {"dev micro-F1": [r["dev_micro_f1"] for r in scored],
+                     "dev macro-F1": [r["dev_macro_f1"] for r in scored]},
                     f"{used} ({params['head']}) on {dataset}: dev F1 per epoch", "epoch", "F1")
         plots.lines(curve / "schedule.png", epochs,
                     {"learning rate (encoder, end of epoch)": [r["lr"] for r in history],

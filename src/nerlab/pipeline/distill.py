@@ -1,0 +1,201 @@
+"""distill stage (paper 003, phases two and three): train on distilled and original data under a blend schedule.
+
+Data: the distilled CoNLL sentences of the annotate stage, plus (``distill.bbc``)
+the distilled BBC sentences of annotate_bbc, against ``distill.original_size``
+seeded gold train sentences drawn from the sentences the annotate stage did not
+annotate (so the two sets never share a sentence). Every epoch trains on what
+the blend schedule draws (:mod:`nerlab.finetune.blending`); the model after the
+last epoch is scored on test by the common evaluator. ``distill.repeats`` runs
+with seeds seed, seed+1, ... give the mean and standard deviation in
+``metrics/distill.json``; a finished repeat is kept, so an interrupted stage
+resumes with the next one (and an interrupted repeat after its last epoch).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import statistics
+import time
+from pathlib import Path
+
+from nerlab import paths, plots, tracking
+from nerlab.data.jsonl import read_json, read_jsonl, read_split, write_json
+from nerlab.data.sampling import subset
+from nerlab.errors import DataError, NerlabError
+from nerlab.evaluation import evaluate, headline
+from nerlab.finetune.blending import DISTILLED, ORIGINAL, PAPER_K, PAPER_N, Blend
+from nerlab.finetune.labels import LabelSpace
+from nerlab.finetune.train import fingerprint, train
+from nerlab.pipeline.finetune import build_tagger, configs
+
+log = logging.getLogger(__name__)
+
+STATE_DIR = paths.MODELS / ".state" / "distill"  # finished repeats and resumable training state
+ARCHITECTURE = ("head", "layers", "blend", "aux", "context", "head_lr_mult")
+
+
+def blend_of(cfg: dict) -> Blend:
+    try:
+        return Blend(cfg["schedule"], float(cfg["k"]), float(cfg["n"]))
+    except ValueError as err:
+        raise NerlabError(f"params.yaml: distill: {err}") from None
+
+
+def run_params(params: dict, seed: int) -> dict:
+    """The finetune-shaped params one repeat trains with: distill's encoder, architecture and training
+    settings over the finetune block."""
+    d = params["distill"]
+    arch = d["architecture"]
+    if set(arch) != set(ARCHITECTURE):
+        raise NerlabError(f"params.yaml: distill.architecture must set exactly {', '.join(ARCHITECTURE)}; "
+                          f"got {', '.join(arch)}")
+    return {**params, **arch, "seed": seed, "encoder": d["encoder"],
+            "finetune": {**params["finetune"], **d.get("train", {})}}
+
+
+def annotated_ids(dataset: str) -> set[str]:
+    """Every sentence the annotate stage sent to the annotator, whichever prompt."""
+    folder = paths.DATA / "annotated" / dataset
+    files = sorted(folder.glob("*.jsonl"))
+    if not files:
+        raise NerlabError(f"{folder}: no annotations found; run the annotate stage first (dvc repro annotate)")
+    return {row["id"] for path in files for row in read_jsonl(path)}
+
+
+def check_labels(path: Path, rows: list[dict], tags: list[str]) -> None:
+    known = set(tags)
+    for number, row in enumerate(rows, start=1):
+        bad = sorted(set(row["tags"]) - known)
+        if bad:
+            raise DataError(path, number, f"tags {bad} are not in the dataset's label set ({len(known)} tags)")
+
+
+def load_data(params: dict, space: LabelSpace) -> dict:
+    dataset, d = params["dataset"], params["distill"]
+    train_split = read_split(paths.prepared(dataset), "train")
+    exclude = annotated_ids(dataset)
+    original = subset([r for r in train_split if r["id"] not in exclude], d["original_size"], int(params["seed"]))
+    sets = {"distilled_conll": paths.DATA / "distilled" / dataset / "train.jsonl"}
+    if d["bbc"]:
+        sets["distilled_bbc"] = paths.DATA / "distilled" / "bbc_news" / "train.jsonl"
+    distilled = {}
+    for name, path in sets.items():
+        rows = read_jsonl(path)
+        check_labels(path, rows, space.tags)
+        distilled[name] = rows
+    return {"original": original, **distilled}
+
+
+def mean_std(runs: list[dict]) -> tuple[dict, dict]:
+    """Mean and (sample) standard deviation, key by key, of evaluator results with the same schema."""
+    def combine(values: list, fn):
+        first = values[0]
+        if isinstance(first, dict):
+            return {k: combine([v[k] for v in values if k in v], fn) for k in first}
+        if isinstance(first, (int, float)) and not isinstance(first, bool):
+            return fn(values)
+        return first
+    std = (lambda v: statistics.stdev(v) if len(v) > 1 else 0.0)
+    return combine(runs, statistics.fmean), combine(runs, std)
+
+
+def run_repeat(params: dict, space: LabelSpace, data: dict, repeat: int, blend: Blend, ml) -> dict:
+    d = params["distill"]
+    seed = int(params["seed"]) + repeat
+    rp = run_params(params, seed)
+    arch, cfg = configs(rp)
+    distilled = [r for name, rows in data.items() if name != "original" for r in rows]
+    rows = distilled + data["original"]
+    sources = [DISTILLED] * len(distilled) + [ORIGINAL] * len(data["original"])
+    tagger, used, notes = build_tagger(rp, arch, space, seed, stands_in_for=d.get("paper_encoder"))
+    key = fingerprint("distill", rp, [r["id"] for r in rows], sources)
+    done = STATE_DIR / f"repeat-{repeat}.json"
+    if done.is_file() and json.loads(done.read_text()).get("key") == key:
+        log.info("repeat %d (seed %d) finished before: kept", repeat + 1, seed)
+        return json.loads(done.read_text())["result"]
+    start = time.perf_counter()
+    history = train(tagger, cfg, rows, read_split(paths.prepared(params["dataset"]), "dev"),
+                    STATE_DIR / "model", STATE_DIR / f"train-{repeat}", run_key=key, sources=sources, blend=blend,
+                    on_epoch=lambda epoch, record: ml.metrics(record, step=epoch, prefix=f"repeat{repeat + 1}"))["history"]
+    train_seconds = time.perf_counter() - start
+    test_rows = read_split(paths.prepared(params["dataset"]), "test")
+    scores = evaluate([r["tags"] for r in test_rows], tagger.predict(test_rows, cfg.eval_batch_size))
+    result = {"seed": seed, "encoder_used": used, "notes": notes, "test": scores,
+              "train_seconds": round(train_seconds, 1), "seconds": round(time.perf_counter() - start, 1),
+              "sentences_seen": sum(r["train_examples"] for r in history),
+              "epochs": [{k: r[k] for k in ("epoch", "w_distilled", "w_original", "distilled_sentences",
+                                             "original_sentences", "lr", "train_loss")} for r in history]}
+    log.info("repeat %d (seed %d): %s, %.0f s, %d sentences seen", repeat + 1, seed, headline(scores),
+             result["seconds"], result["sentences_seen"])
+    done.parent.mkdir(parents=True, exist_ok=True)
+    done.write_text(json.dumps({"key": key, "result": result}))
+    return result
+
+
+def annotator_of(dataset: str, bbc: bool) -> str:
+    """Who produced the distilled data (from the annotate stages' metrics)."""
+    names = []
+    for path in [paths.METRICS / "annotate.json"] + ([paths.METRICS / "annotate_bbc.json"] if bbc else []):
+        if path.is_file():
+            names.append(read_json(path).get("annotator", "?"))
+    return " / ".join(dict.fromkeys(names)) or "unknown"
+
+
+def run(params: dict) -> dict:
+    dataset, d = params["dataset"], params["distill"]
+    blend = blend_of(d)
+    space = LabelSpace.from_labels_json(read_json(paths.prepared(dataset) / "labels.json"))
+    data = load_data(params, space)
+    sizes = {name: len(rows) for name, rows in data.items()}
+    repeats = int(d["repeats"])
+    if repeats < 1:
+        raise NerlabError(f"params.yaml: distill.repeats must be >= 1, got {repeats}")
+    log.info("distill %s: %s, LR decay %s, %s, %d repeat(s)", dataset, blend.label(),
+             d.get("train", {}).get("lr_decay", params["finetune"]["lr_decay"]), sizes, repeats)
+    tracked = {"dataset": dataset, "seed": params["seed"], "distill": d, "sizes": sizes}
+    with tracking.run(f"distill:{dataset}", tracked, enabled=params.get("tracking", {}).get("enabled", True)) as ml:
+        runs = [run_repeat(params, space, data, r, blend, ml) for r in range(repeats)]
+        mean, std = mean_std([r["test"] for r in runs])
+        first = runs[0]
+        epochs = int(run_params(params, 0)["finetune"]["epochs"])
+        summary = {"dataset": dataset, "variant": blend.label(), "schedule": blend.schedule, "k": blend.k,
+                   "n": blend.n, "bbc": bool(d["bbc"]), "lr_decay": float(run_params(params, 0)["finetune"]["lr_decay"]),
+                   "epochs": epochs, "repeats": repeats, "seeds": [r["seed"] for r in runs],
+                   "annotator": annotator_of(dataset, bool(d["bbc"])), "encoder_used": first["encoder_used"],
+                   "notes": first["notes"], "sizes": sizes,
+                   "seconds_per_run": round(statistics.fmean(r["seconds"] for r in runs), 1),
+                   "sentences_seen_per_run": round(statistics.fmean(r["sentences_seen"] for r in runs)),
+                   "test": {"mean": mean, "std": std},
+                   "runs": [{k: v for k, v in r.items() if k != "epochs"} for r in runs]}
+        ml.tags({"encoder_used": first["encoder_used"], "annotator": summary["annotator"],
+                 "variant": blend.label()})
+        ml.metrics({"mean": mean, "std": std, "seconds_per_run": summary["seconds_per_run"]}, prefix="test")
+        write_json(paths.METRICS / "distill.json", summary)
+        figures(blend, epochs, first["epochs"])
+        ml.artifact(paths.PLOTS / "distill")
+    shutil.rmtree(STATE_DIR, ignore_errors=True)  # finished: nothing left to resume
+    log.info("distill %s (%s): test micro-F1 %.4f +- %.4f over %d repeat(s), %.0f s per run", dataset, blend.label(),
+             mean["micro_f1"], std["micro_f1"], repeats, summary["seconds_per_run"])
+    return summary
+
+
+def figures(blend: Blend, epochs: int, per_epoch: list[dict]) -> None:
+    """This run's weights and drawn sentences per epoch, and paper 003's Figure 3 (w0 of every schedule)."""
+    folder = paths.PLOTS / "distill"
+    plots.write_rows(folder / "weights.json", per_epoch)
+    x = [r["epoch"] for r in per_epoch]
+    plots.lines(folder / "weights.png", x,
+                {"w0 (distilled)": [r["w_distilled"] for r in per_epoch],
+                 "w1 (original)": [r["w_original"] for r in per_epoch]},
+                f"{blend.label()}: data weights per epoch", "epoch", "weight")
+    plots.lines(folder / "sentences.png", x,
+                {"distilled sentences": [r["distilled_sentences"] for r in per_epoch],
+                 "original sentences": [r["original_sentences"] for r in per_epoch]},
+                f"{blend.label()}: sentences trained on per epoch", "epoch", "sentences")
+    curves = [Blend("simple_mix")] + [Blend("sigmoid", k=k) for k in PAPER_K] + [Blend("cosine")] + \
+        [Blend("power", n=n) for n in PAPER_N]
+    plots.lines(folder / "figure3.png", list(range(epochs)),
+                {b.label(): [b.weights(t, epochs)[0] for t in range(epochs)] for b in curves},
+                f"paper 003 Figure 3: w0 (distilled weight) per epoch, T = {epochs}", "epoch t", "w0")
