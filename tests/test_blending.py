@@ -175,6 +175,7 @@ def test_small_grid_queue_commands():
     commands = variants.queue_commands(spec, extra, only)
     assert len(commands) == len(spec["small"]["only"])
     d = [c for c in commands if c[c.index("-n") + 1] == "p003-D"][0]
+    assert d[d.index("p003-D") + 1] == "distill"  # the target stage
     assert "distill.schedule=simple_mix" in d and "distill.bbc=false" in d and "distill.train.epochs=10" in d
     assert "distill.repeats=3" in d and "distill.repeats=1" not in d  # --set wins over the small grid
 

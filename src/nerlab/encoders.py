@@ -17,7 +17,7 @@ ALIASES = {
 
 
 def resolve(name: str) -> str:
-    """A local folder path or a hub id for ``name``."""
+    """A local folder path or a hub id for ``name`` (GGUF decoders: see :func:`load`)."""
     if name in ALIASES:
         module = ALIASES[name]
         try:
@@ -39,6 +39,40 @@ def load_error(name: str, err: Exception) -> NerlabError:
     )
 
 
+def _gguf(name: str) -> Path | None:
+    """The GGUF file behind a decoder alias (``smollm2-135m``) or a ``.gguf`` path; None for anything else."""
+    from nerlab.annotate.server import MODEL_ALIASES, resolve_model
+
+    if name in MODEL_ALIASES or name.endswith(".gguf"):
+        return resolve_model(name)
+    return None
+
+
+def _from_pretrained(name: str):
+    from transformers import AutoModel, AutoTokenizer
+
+    gguf = _gguf(name)
+    if gguf is not None:  # transformers dequantises the GGUF weights into a float PyTorch model (needs `gguf`)
+        import torch
+
+        return (AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name),
+                AutoModel.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32))
+    path = resolve(name)
+    return AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path)
+
+
+def word_level(tokenizer):
+    """Make a byte-level BPE tokenizer (GPT-2, RoBERTa, LLaMA-3, SmolLM2) read pre-split words as words:
+    each word gets its leading space (``Ġword``), as inside a sentence; without it every word would be
+    tokenised as if it started the text. Other tokenizers are returned unchanged."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    pre = getattr(backend, "pre_tokenizer", None)
+    if pre is not None and type(pre).__name__ == "ByteLevel" and not pre.add_prefix_space:
+        pre.add_prefix_space = True
+        backend.pre_tokenizer = pre
+    return tokenizer
+
+
 def load(name: str, fallback: str | None = None):
     """(tokenizer, model, name actually used, note) for an encoder name.
 
@@ -46,12 +80,8 @@ def load(name: str, fallback: str | None = None):
     loaded instead and the note says so (every output of the run repeats it);
     without a fallback the error says how to use a local folder.
     """
-    from transformers import AutoModel, AutoTokenizer
-
     try:
-        path = resolve(name)
-        tokenizer = AutoTokenizer.from_pretrained(path)
-        model = AutoModel.from_pretrained(path)
+        tokenizer, model = _from_pretrained(name)
     except (OSError, ValueError) as err:
         if fallback is None or fallback == name:
             raise load_error(name, err) from None
@@ -59,4 +89,54 @@ def load(name: str, fallback: str | None = None):
         return tokenizer, model, fallback, f"encoder {name!r} could not be loaded offline; substituted {fallback!r}"
     if not getattr(tokenizer, "is_fast", False):
         raise NerlabError(f"encoder {name!r} has no fast tokenizer; nerlab needs one for word alignment")
-    return tokenizer, model, name, ""
+    return word_level(tokenizer), model, name, ""
+
+
+ATTENTION = ("bidirectional", "causal")
+
+
+def is_causal(model) -> bool:
+    """Whether the backbone is a decoder whose attention is causal by construction (LLaMA, SmolLM2, ...)."""
+    return bool(getattr(model.config, "is_decoder", False)) or any(
+        getattr(m, "is_causal", False) for m in model.modules())
+
+
+def set_attention(model, mode: str) -> None:
+    """``bidirectional``: every token attends to the whole input, also in a decoder-only backbone;
+    ``causal``: a decoder keeps its causal mask.
+
+    transformers decides causality in two places, so both are switched: ``config.is_causal = False``
+    makes ``create_causal_mask`` build a bidirectional (padding-only) mask (without it the eager and
+    padded paths stay causal), and each attention module's ``is_causal`` flag is cleared, which SDPA
+    and flash attention read when no mask tensor reaches them. ``tests/test_decoder.py`` proves the
+    mask is gone (a later token changes an earlier token's hidden state) for SDPA and eager, with and
+    without padding, and that ``causal`` keeps it.
+    """
+    if mode not in ATTENTION:
+        raise NerlabError(f"attention must be one of {', '.join(ATTENTION)}, got {mode!r}")
+    decoder = getattr(model, "_nerlab_decoder", None)  # remembered: after a switch the flags no longer tell
+    if decoder is None:
+        decoder = is_causal(model)
+        model._nerlab_decoder = decoder
+    if mode == "causal":
+        if not decoder:
+            raise NerlabError("attention: causal needs a decoder-only backbone (e.g. smollm2-135m); "
+                              f"{model.config.model_type} attends in both directions by construction")
+        model.config.is_causal = True
+    else:
+        model.config.is_causal = False
+    for module in model.modules():
+        if hasattr(module, "is_causal") and decoder:
+            module.is_causal = mode == "causal"
+
+
+def add_lora(model, r: int, alpha: float, dropout: float, targets: list[str]):
+    """Wrap ``model`` for parameter-efficient fine-tuning: only LoRA adapters (rank ``r``) on the ``targets``
+    projections train; the backbone stays frozen (what lets 1B-class decoders fit a single GPU)."""
+    from peft import LoraConfig, get_peft_model
+
+    try:
+        return get_peft_model(model, LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout,
+                                                target_modules=list(targets)))
+    except ValueError as err:
+        raise NerlabError(f"finetune.lora: {err}") from None

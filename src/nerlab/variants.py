@@ -2,7 +2,8 @@
 
 A variant file has ``common`` overrides, ``variants`` (name -> overrides), optionally
 ``paper_scores`` (paper 000: name -> [dev micro, dev macro, test micro, test macro]) and a
-``small`` grid (``set``: overrides, ``only``: variant names) that fits a CPU.
+``small`` grid (``set``: overrides, ``only``: variant names) that fits a CPU, and a ``target`` stage
+(the experiment runs that stage and what it depends on, not the whole pipeline).
 ``queue`` turns each variant into ``dvc exp run --queue -n <name> -S key=value ...``;
 ``report`` reads ``dvc exp show --json`` and renders our scores beside the paper's
 (``report: distill`` sets render paper 003's Tables 2 and 3, see :mod:`nerlab.paper_tables`).
@@ -46,7 +47,7 @@ def queue_commands(spec: dict, extra: list[str] = (), only: list[str] | None = N
                 raise NerlabError(f"--set {item!r}: expected KEY=VALUE")
             extra_overrides[key] = yaml.safe_load(value)
         merged = {**spec.get("common", {}), **overrides, **extra_overrides}
-        args = ["dvc", "exp", "run", "--queue", "-n", name]
+        args = ["dvc", "exp", "run", "--queue", "-n", name, *([spec["target"]] if spec.get("target") else [])]
         for key, value in merged.items():
             args += ["-S", f"{key}={_value(value)}"]
         commands.append(args)
@@ -104,11 +105,15 @@ def _experiments(show: list) -> dict[str, dict]:
 
 
 def report_table(spec: dict, experiments: dict[str, dict]) -> str:
+    """Dev/test micro and macro F1 of every variant (the paper's in parentheses where it has them) and the
+    training cost per epoch."""
     head = ("| variant | encoder used | dev micro (paper) | dev macro (paper) | test micro (paper) | "
-            "test macro (paper) | notes |")
-    lines = [f"{spec.get('paper', '')}", "", head, "|---|---|---|---|---|---|---|"]
+            "test macro (paper) | s/epoch | notes |")
+    lines = [f"{spec.get('paper', '')}", "", head, "|---|---|---|---|---|---|---|---|"]
     fmt = lambda ours, paper: f"{'-' if ours is None else f'{ours:.3f}'} ({'-' if paper is None else paper})"  # noqa: E731
-    for name, paper in spec.get("paper_scores", {}).items():
+    paper_scores = spec.get("paper_scores", {})
+    for name in dict.fromkeys([*paper_scores, *spec["variants"]]):
+        paper = paper_scores.get(name) or [None] * 4
         exp = experiments.get(name, {})
         ft = exp.get("metrics/finetune.json", {})
         test = exp.get("metrics/test.json", {}).get("finetune", {})
@@ -116,7 +121,7 @@ def report_table(spec: dict, experiments: dict[str, dict]) -> str:
         notes = "; ".join(ft.get("notes", [])) if ft else ("not run" if name in spec["variants"] else
                                                            "LLM as tagger: see the annotate stage")
         lines.append(f"| {name} | {ft.get('encoder_used', '-')} | " + " | ".join(
-            fmt(o, p) for o, p in zip(ours, paper)) + f" | {notes} |")
+            fmt(o, p) for o, p in zip(ours, paper)) + f" | {ft.get('seconds_per_epoch', '-')} | {notes} |")
     return "\n".join(lines)
 
 

@@ -7,6 +7,7 @@ space, alignment settings and the run's notes).
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
+from nerlab import encoders
 from nerlab.errors import NerlabError
 from nerlab.finetune.alignment import Aligner, Example, document_context, merge_windows
 from nerlab.finetune.batching import collate, sorted_batches
@@ -23,7 +25,8 @@ from nerlab.finetune.model import Architecture, TokenTagger
 
 class FinetunedTagger:
     def __init__(self, model: TokenTagger, tokenizer, space: LabelSpace, max_length: int = 128,
-                 context: str = "none", max_context_sentences: int = 8, notes: list[str] | None = None):
+                 context: str = "none", max_context_sentences: int = 8, notes: list[str] | None = None,
+                 attention: str = "bidirectional"):
         self.model = model
         self.tokenizer = tokenizer
         self.space = space
@@ -32,6 +35,7 @@ class FinetunedTagger:
         self.max_context_sentences = max_context_sentences
         self.aligner = Aligner(tokenizer, max_length, context)
         self.notes = notes or []
+        self.attention = attention
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
 
     def encode(self, rows: list[dict], with_labels: bool) -> list[list[Example]]:
@@ -79,13 +83,17 @@ class FinetunedTagger:
     def save(self, folder: str | Path, extra: dict | None = None) -> None:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        self.model.encoder.save_pretrained(folder / "encoder")
+        encoder = self.model.encoder
+        if hasattr(encoder, "merge_and_unload"):  # LoRA: save merged weights, loadable without peft
+            encoder = copy.deepcopy(encoder).merge_and_unload()
+        encoder.save_pretrained(folder / "encoder")
         self.tokenizer.save_pretrained(folder / "encoder")
         heads = {k: v for k, v in self.model.state_dict().items() if not k.startswith("encoder.")}
         torch.save(heads, folder / "heads.pt")
         meta = {"architecture": asdict(self.model.arch), "labels": asdict(self.space),
                 "max_length": self.max_length, "context": self.context,
-                "max_context_sentences": self.max_context_sentences, "notes": self.notes, **(extra or {})}
+                "max_context_sentences": self.max_context_sentences, "attention": self.attention,
+                "notes": self.notes, **(extra or {})}
         (folder / "tagger.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
 
     @classmethod
@@ -98,6 +106,8 @@ class FinetunedTagger:
         meta = json.loads((folder / "tagger.json").read_text())
         tokenizer = AutoTokenizer.from_pretrained(folder / "encoder")
         encoder = AutoModel.from_pretrained(folder / "encoder")
+        attention = meta.get("attention", "bidirectional")
+        encoders.set_attention(encoder, attention)
         space = LabelSpace(**meta["labels"])
         model = TokenTagger(encoder, Architecture(**meta["architecture"]), space.tags, space.coarse_tags)
         missing = model.load_state_dict(torch.load(folder / "heads.pt", map_location="cpu"), strict=False)
@@ -105,4 +115,4 @@ class FinetunedTagger:
             raise NerlabError(f"{folder / 'heads.pt'} does not match {folder / 'tagger.json'}")
         model.to(device or ("cuda" if torch.cuda.is_available() else "cpu")).eval()
         return cls(model, tokenizer, space, meta["max_length"], meta["context"], meta["max_context_sentences"],
-                   meta.get("notes"))
+                   meta.get("notes"), attention)

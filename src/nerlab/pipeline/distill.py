@@ -33,7 +33,7 @@ from nerlab.pipeline.finetune import build_tagger, configs
 log = logging.getLogger(__name__)
 
 STATE_DIR = paths.MODELS / ".state" / "distill"  # finished repeats and resumable training state
-ARCHITECTURE = ("head", "layers", "blend", "aux", "context", "head_lr_mult")
+ARCHITECTURE = ("head", "layers", "blend", "aux", "context", "head_lr_mult", "attention")
 
 
 def blend_of(cfg: dict) -> Blend:

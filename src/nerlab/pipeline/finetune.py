@@ -52,13 +52,20 @@ def build_tagger(params: dict, arch: Architecture, space: LabelSpace, seed: int,
     ft = params["finetune"]
     torch.manual_seed(seed)  # the heads are initialised before training starts: seed them too
     tokenizer, encoder, used, note = encoders.load(params["encoder"], OFFLINE_ENCODER if ft["encoder_fallback"] else None)
+    attention = params.get("attention", "bidirectional")
+    encoders.set_attention(encoder, attention)
+    lora = ft.get("lora") or {}
+    if int(lora.get("r", 0)) > 0:
+        encoder = encoders.add_lora(encoder, int(lora["r"]), float(lora["alpha"]), float(lora["dropout"]),
+                                    lora["target_modules"])
     notes = [note] if note else []
     if stands_in_for and used != stands_in_for:
         notes.append(f"{used} stands in for the paper's {stands_in_for}")
     for line in notes:
         log.warning("%s", line)
     tagger = FinetunedTagger(TokenTagger(encoder, arch, space.tags, space.coarse_tags), tokenizer, space,
-                             int(ft["max_length"]), params["context"], int(ft["max_context_sentences"]), notes)
+                             int(ft["max_length"]), params["context"], int(ft["max_context_sentences"]), notes,
+                             attention)
     return tagger, used, notes
 
 
@@ -74,7 +81,8 @@ def run(params: dict) -> dict:
     tagger, used, notes = build_tagger(params, arch, space, cfg.seed)
     tracked = {"dataset": dataset, "seed": params["seed"], "encoder": params["encoder"], "encoder_used": used,
                "head": params["head"], "layers": params["layers"], "blend": params["blend"], "aux": params["aux"],
-               "head_lr_mult": params["head_lr_mult"], "context": params["context"], "finetune": ft}
+               "head_lr_mult": params["head_lr_mult"], "context": params["context"],
+               "attention": params.get("attention", "bidirectional"), "finetune": ft}
     model_dir = paths.MODELS / "finetune"
     with tracking.run(f"finetune:{dataset}", tracked, enabled=params.get("tracking", {}).get("enabled", True)) as ml:
         ml.tags({"encoder_used": used, "encoder_substituted": str(bool(notes))})
