@@ -106,7 +106,7 @@ def test_lora_trains_only_adapters_and_saves_a_merged_model(tmp_path):
 
 
 @pytest.mark.slow
-def test_smollm2_gguf_loads_as_a_llama_backbone_with_word_level_pieces():
+def test_smollm2_gguf_loads_as_a_llama_backbone_with_word_level_pieces(tmp_path):
     tokenizer, model, used, note = encoders.load("smollm2-135m")
     assert type(model).__name__ == "LlamaModel" and used == "smollm2-135m" and not note
     assert encoders.is_causal(model)
@@ -120,3 +120,10 @@ def test_smollm2_gguf_loads_as_a_llama_backbone_with_word_level_pieces():
     assert torch.equal(hidden(model, ids, mask)[0, :-1], hidden(model, changed, mask)[0, :-1])
     encoders.set_attention(model, "bidirectional")
     assert not torch.allclose(hidden(model, ids, mask)[0, :-1], hidden(model, changed, mask)[0, :-1])
+    # dequantised, it saves and loads back like any transformers model (a trained tagger must be saveable)
+    from transformers import AutoModel
+
+    model.save_pretrained(tmp_path / "saved")
+    reloaded = AutoModel.from_pretrained(tmp_path / "saved")
+    encoders.set_attention(reloaded, "bidirectional")
+    assert torch.allclose(hidden(model, ids, mask), hidden(reloaded, ids, mask), atol=1e-5)

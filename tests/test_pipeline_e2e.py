@@ -179,3 +179,4 @@ def test_dvc_repro_end_to_end(tmp_path):
     assert cells["D (simple mix, CoNLL)"].endswith("(0.859)") and not cells["D (simple mix, CoNLL)"].startswith("-")
     assert cells["B (pure CoNLL distilled)"] == "- (0.683)"  # not run
     assert "2 of 10 columns run" in table and "local:smollm2-135m" in table
+    assert "stands in for the paper's bert-base-uncased" in table

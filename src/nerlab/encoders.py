@@ -55,8 +55,14 @@ def _from_pretrained(name: str):
     if gguf is not None:  # transformers dequantises the GGUF weights into a float PyTorch model (needs `gguf`)
         import torch
 
-        return (AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name),
-                AutoModel.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32))
+        model = AutoModel.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+        # the weights are plain float tensors now; without this, save_pretrained refuses the model as
+        # "quantized with gguf" and a trained tagger could not be saved
+        model.hf_quantizer = None
+        model.is_quantized = False
+        if getattr(model.config, "quantization_config", None) is not None:
+            del model.config.quantization_config
+        return AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name), model
     path = resolve(name)
     return AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path)
 

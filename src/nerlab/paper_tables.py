@@ -56,7 +56,10 @@ def render(spec: dict, experiments: dict[str, dict]) -> str:
         ran = [r for r in found.values() if r]
         annotators = sorted({r.get("annotator", "?") for r in ran})
         encoders = sorted({r.get("encoder_used", "?") for r in ran})
-        notes = sorted({n for r in ran for n in r.get("notes", [])})
+        notes = sorted({n for r in ran for n in r.get("notes", []) if isinstance(r.get("notes"), list)})
+        paper_encoder = spec.get("paper_encoder")
+        if paper_encoder and any(e != paper_encoder for e in encoders) and not notes:  # dvc exp show drops lists
+            notes = [f"stands in for the paper's {paper_encoder}"]
         lines += ["", f"{len(ran)} of {len(names)} columns run. Distilled data by: {', '.join(annotators) or '-'}; "
                       f"encoder: {', '.join(encoders) or '-'}" + (f" ({'; '.join(notes)})" if notes else "")
                   + ". Paper: bert-base-uncased, GPT-4 annotations, 5 seeds.", ""]
