@@ -36,16 +36,16 @@ def _value(v) -> str:
 
 
 def queue_commands(spec: dict, extra: list[str] = (), only: list[str] | None = None) -> list[list[str]]:
+    extra_overrides = {}  # parsed once: they apply to every variant
+    for item in extra:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise NerlabError(f"--set {item!r}: expected KEY=VALUE")
+        extra_overrides[key] = yaml.safe_load(value)
     commands = []
     for name, overrides in spec["variants"].items():
         if only and name not in only:
             continue
-        extra_overrides = {}
-        for item in extra:
-            key, sep, value = item.partition("=")
-            if not sep:
-                raise NerlabError(f"--set {item!r}: expected KEY=VALUE")
-            extra_overrides[key] = yaml.safe_load(value)
         merged = {**spec.get("common", {}), **overrides, **extra_overrides}
         args = ["dvc", "exp", "run", "--queue", "-n", name, *([spec["target"]] if spec.get("target") else [])]
         for key, value in merged.items():
