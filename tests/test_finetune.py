@@ -60,9 +60,10 @@ def test_every_head_blend_aux_runs_forward_and_backward(tiny, head, blend, aux):
     tagger = build(tiny, head=head, blend=blend, aux=aux, layers=2 if blend == "concat" else 1)
     examples = [e for per in tagger.encode(toy_rows(4, 0), with_labels=True) for e in per]
     batch = tagger.collate(examples)
-    fine, coarse = tagger.model.losses(batch)
-    assert (coarse is None) == (aux == "none")
-    loss = fine if coarse is None else 0.5 * coarse + 0.5 * fine
+    loss, parts = tagger.model.loss(batch, aux_weight=0.5)
+    assert ("coarse" not in parts) == (aux == "none")
+    if aux != "none":
+        assert torch.allclose(loss, 0.5 * parts["coarse"] + 0.5 * parts["token"])
     loss.backward()
     grads = [p.grad for p in tagger.model.head.parameters()]
     assert all(g is not None and torch.isfinite(g).all() for g in grads)

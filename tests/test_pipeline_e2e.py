@@ -74,10 +74,13 @@ def test_dvc_repro_end_to_end(tmp_path):
     ann["prompts"]["standard"]["max_tokens"] = 40
     ann["prompts"]["cot"]["max_tokens"] = 60
     ann["bbc"].update(max_sentences=2)
-    ann["topics"].update(train_size=3, test_size=2)
+    ann["topics"].update(labeller="bbc", train_size=40, test_size=20)
     ann["tagger"].update(size=3)
     params["distill"].update(original_size=20, repeats=1)
     params["distill"]["train"].update(epochs=2, batch_size=8)
+    params["paper002"]["train"].update(epochs=2)
+    params["learning_curve"].update(sizes=[5, 20], seeds=[1, 2])
+    params["multitask"]["train_size"] = 40
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
     bin_dir = str(Path(sys.executable).parent)
@@ -92,7 +95,7 @@ def test_dvc_repro_end_to_end(tmp_path):
 
     first = run([*dvc, "repro"], project, env)
     for stage in ("fetch", "eda", "crf", "annotate", "annotate_bbc", "topics", "llm_tagger", "finetune", "distill",
-                  "evaluate"):
+                  "learning_curve", *(f"multitask@{task}" for task in params["multitask"]["tasks"]), "evaluate"):
         assert f"Running stage '{stage}'" in first
 
     prepared = project / "data/prepared/conll"
@@ -132,7 +135,7 @@ def test_dvc_repro_end_to_end(tmp_path):
     bbc = json.loads((project / "metrics/annotate_bbc.json").read_text())
     assert bbc["annotated"] == 2 and bbc["long_sentences"] > 1000
     topics = json.loads((project / "metrics/topics.json").read_text())
-    assert topics["splits"]["train"]["sentences"] == 3
+    assert topics["splits"]["train"]["labelled"] == 40 and topics["teacher_heldout"]["accuracy"] > 0.7
     tagger = json.loads((project / "metrics/llm_tagger.json").read_text())
     assert tagger["sentences"] == 3 and "micro_f1" in tagger
     assert "serving" in (project / "logs/llama-server.log").read_text()
@@ -143,6 +146,21 @@ def test_dvc_repro_end_to_end(tmp_path):
     weights = json.loads((project / "metrics/plots/distill/weights.json").read_text())
     assert [(w["w_distilled"], w["original_sentences"]) for w in weights] == [(1.0, 0), (0.0, 20)]
     assert (project / "metrics/plots/distill/figure3.png").stat().st_size > 1000
+    curve = json.loads((project / "metrics/learning_curve.json").read_text())
+    assert curve["sizes"] == [5, 20] and curve["by_size"]["20"]["seeds"] == 2 and len(curve["points"]) == 4
+    assert (project / "metrics/plots/learning_curve/figure2.png").stat().st_size > 1000
+    tasks = {t: json.loads((project / f"metrics/multitask/{t}.json").read_text()) for t in params["multitask"]["tasks"]}
+    assert "sequence" not in tasks["token"] and "token" not in tasks["sequence"]
+    assert tasks["joint"]["train_sentences"] == 40 and {"token", "sequence"} <= set(tasks["joint"])
+    assert tasks["joint"]["sequence"]["sentences"] == 20 and "micro_f1" in tasks["joint"]["token"]
+    assert set(tasks["joint_learned"]["final_weights"]) == {"w_sequence", "w_token"}
+    assert (project / "metrics/plots/multitask/joint/confusion.png").stat().st_size > 1000
+    nerlab = str(Path(sys.executable).parent / "nerlab")
+    tagged = run([nerlab, "predict", "--model", "models/multitask/joint", "Anna Berg visited Paris on Monday ."],
+                 project, env)
+    assert "[topic: " in tagged
+    table2 = run([nerlab, "report", "paper002"], project, env)
+    assert "| Single-task 1 (token head) |" in table2 and "(84.3%)" in table2 and "| 20 |" in table2
 
     second = run([*dvc, "repro"], project, env)
     assert "Running stage" not in second  # the second repro is a no-op
@@ -155,7 +173,8 @@ def test_dvc_repro_end_to_end(tmp_path):
     mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])
     runs = mlflow.search_runs(experiment_names=["nerlab"])
     assert {"crf:conll", "finetune:conll", "evaluate:conll", "annotate:conll", "annotate_bbc", "topics:conll",
-            "llm_tagger:conll", "distill:conll"} <= set(runs["tags.mlflow.runName"])
+            "llm_tagger:conll", "distill:conll", "learning_curve:conll", "multitask:joint:conll"} \
+        <= set(runs["tags.mlflow.runName"])
     ft_run = runs[runs["tags.mlflow.runName"] == "finetune:conll"].iloc[0]
     assert ft_run["params.head"] == params["head"] and ft_run["tags.encoder_used"] == "minilm-l6"
     history = mlflow.MlflowClient().get_metric_history(ft_run["run_id"], "dev_micro_f1")
@@ -166,7 +185,6 @@ def test_dvc_repro_end_to_end(tmp_path):
     # a queued two-variant grid of paper 003 runs end to end and the report renders it
     run(["git", "add", "-A"], project, env)
     run(["git", "commit", "-qm", "pipeline"], project, env)
-    nerlab = str(Path(sys.executable).parent / "nerlab")
     queued = run([nerlab, "queue", "paper003", "--only", "p003-A", "p003-D", "--set", "distill.train.epochs=2",
                   "--set", "distill.repeats=1", "--set", "distill.original_size=20"], project, env)
     assert queued.count("dvc exp run --queue") == 2

@@ -11,6 +11,9 @@ Keys (one schema for every model, so runs compare key by key):
 ``md_precision md_recall md_f1`` (mention detection: spans with the type ignored),
 ``token_accuracy``, ``per_type`` ({type: precision, recall, f1, support}),
 ``support`` (gold entities), ``sentences``; with a coarse map, the same under ``coarse``.
+
+Sentence classification (paper 002's topics) is scored by :func:`classification`
+(scikit-learn): ``accuracy macro_f1 weighted_f1``, ``per_class`` and the confusion matrix.
 """
 
 from __future__ import annotations
@@ -102,6 +105,28 @@ def span_confusion(gold: list[list[str]], pred: list[list[str]]) -> Counter[tupl
             if bounds not in gold_spans:
                 counts[(SPURIOUS, ptype)] += 1
     return counts
+
+
+def classification(gold: list[str], pred: list[str], classes: list[str]) -> dict:
+    """Accuracy, macro and weighted F1 (scikit-learn), per-class P/R/F1/support and the confusion matrix
+    (rows: gold class, columns: predicted class, both in the order of ``classes``)."""
+    from sklearn.metrics import accuracy_score as accuracy, confusion_matrix, precision_recall_fscore_support
+
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold labels but {len(pred)} predicted")
+    if not gold:
+        raise ValueError("no sentences to score")
+    p, r, f, n = precision_recall_fscore_support(gold, pred, labels=classes, zero_division=0)
+    out = {"accuracy": float(accuracy(gold, pred)), "sentences": len(gold)}
+    for avg in ("macro", "weighted"):
+        ap, ar, af, _ = precision_recall_fscore_support(gold, pred, labels=[c for c in classes if c in gold],
+                                                        average=avg, zero_division=0)
+        out.update({f"{avg}_precision": float(ap), f"{avg}_recall": float(ar), f"{avg}_f1": float(af)})
+    out["per_class"] = {c: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
+                            "support": int(n[i])} for i, c in enumerate(classes)}
+    out["confusion"] = {"classes": list(classes),
+                        "counts": confusion_matrix(gold, pred, labels=classes).tolist()}
+    return out
 
 
 def headline(result: dict) -> str:

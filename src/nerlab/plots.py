@@ -96,3 +96,26 @@ def heatmap(path, rows: list[str], cols: list[str], counts: list[list[int]], tit
     _save(fig, path)
 
 
+def spread_panels(path, x: list[float], panels: dict[str, dict[str, list[float]]], title: str, xlabel: str,
+                  log_x: bool = True) -> None:
+    """Side-by-side panels (one per metric): every run as a faint dot and the mean with +-1 std error bars.
+    ``panels``: metric name -> run name (e.g. seed) -> one value per x."""
+    import statistics
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.2), squeeze=False)
+    for ax, (metric, runs) in zip(axes[0], panels.items()):
+        for name, ys in runs.items():
+            ax.scatter(x, ys, s=14, alpha=0.45, label=f"seed {name}")
+        columns = list(zip(*runs.values()))
+        mean = [statistics.fmean(c) for c in columns]
+        std = [statistics.stdev(c) if len(c) > 1 else 0.0 for c in columns]
+        ax.errorbar(x, mean, yerr=std, color="black", marker="o", capsize=4, label="mean +- std")
+        if log_x:
+            ax.set_xscale("log")
+        ax.set_xticks(x, [str(v) for v in x])
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle(title)
+    _save(fig, path)

@@ -6,7 +6,8 @@ A variant file has ``common`` overrides, ``variants`` (name -> overrides), optio
 (the experiment runs that stage and what it depends on, not the whole pipeline).
 ``queue`` turns each variant into ``dvc exp run --queue -n <name> -S key=value ...``;
 ``report`` reads ``dvc exp show --json`` and renders our scores beside the paper's
-(``report: distill`` sets render paper 003's Tables 2 and 3, see :mod:`nerlab.paper_tables`).
+(``report: distill`` sets render paper 003's Tables 2 and 3, see :mod:`nerlab.paper_tables`;
+``report: multitask`` paper 002's Table 2 and learning curve, see :mod:`nerlab.multitask_tables`).
 """
 
 from __future__ import annotations
@@ -134,4 +135,8 @@ def report(name: str) -> str:
         from nerlab import paper_tables
 
         return paper_tables.render(spec, experiments)
+    if spec.get("report") == "multitask":
+        from nerlab import multitask_tables
+
+        return multitask_tables.render(spec, experiments)
     return report_table(spec, experiments)

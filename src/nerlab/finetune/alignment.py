@@ -32,6 +32,7 @@ class Example:
     window: tuple[int, int] = (0, 0)  # word range [start, end) of the sentence covered by this window
     labels: list[int] = field(default_factory=list)  # per target word
     coarse: list[int] = field(default_factory=list)
+    topic: int = -100  # the sentence's class id (sequence head); -100: none
 
 
 class Aligner:

@@ -24,7 +24,7 @@ def continuation_map(labels: list[str]) -> list[int]:
 
 def collate(examples: list[Example], pad_id: int, all_subwords: bool = False,
             continuation: list[int] | None = None, coarse_continuation: list[int] | None = None) -> dict:
-    """Pad a batch to its own longest input and longest unit sequence."""
+    """Pad a batch to its own longest input and longest unit sequence; one sentence class (topic) each."""
     batch_len = max(len(e.input_ids) for e in examples)
     units, labels, coarse = [], [], []
     for e in examples:
@@ -54,7 +54,8 @@ def collate(examples: list[Example], pad_id: int, all_subwords: bool = False,
         label_t[i, : len(labels[i])] = torch.tensor(labels[i])
         coarse_t[i, : len(coarse[i])] = torch.tensor(coarse[i])
     return {"input_ids": input_ids, "attention_mask": attention, "unit_index": unit_index,
-            "unit_mask": unit_mask, "labels": label_t, "coarse": coarse_t}
+            "unit_mask": unit_mask, "labels": label_t, "coarse": coarse_t,
+            "topic": torch.tensor([e.topic for e in examples], dtype=torch.long)}
 
 
 class LengthBucketBatches(torch.utils.data.Sampler):

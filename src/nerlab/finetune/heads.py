@@ -130,3 +130,38 @@ class BiLSTMCRFHead(CRFHead):
 
 
 HEADS: dict[str, type[LinearHead]] = {"linear": LinearHead, "crf": CRFHead, "bilstm_crf": BiLSTMCRFHead}
+
+
+class SequenceHead(nn.Module):
+    """Sentence classification from the first token's hidden state (BERT's [CLS]): linear, tanh, dropout,
+    linear to the classes -- BertForSequenceClassification's pooler + classifier. The first linear layer
+    starts from the encoder's pretrained pooler when it has one (as that class does)."""
+
+    def __init__(self, hidden: int, classes: list[str], dropout: float = 0.1, pooler: nn.Module | None = None):
+        super().__init__()
+        self.classes = classes
+        self.dense = nn.Linear(hidden, hidden)
+        self.dropout = nn.Dropout(dropout)
+        self.proj = nn.Linear(hidden, len(classes))
+        nn.init.normal_(self.proj.weight, std=0.02)
+        nn.init.zeros_(self.proj.bias)
+        dense = getattr(pooler, "dense", None)
+        if isinstance(dense, nn.Linear) and dense.weight.shape == self.dense.weight.shape:
+            with torch.no_grad():
+                self.dense.weight.copy_(dense.weight)
+                self.dense.bias.copy_(dense.bias)
+        else:
+            nn.init.normal_(self.dense.weight, std=0.02)
+            nn.init.zeros_(self.dense.bias)
+
+    def logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        """``hidden``: (batch, positions, dim) encoder output; only position 0 is read."""
+        return self.proj(self.dropout(torch.tanh(self.dense(hidden[:, 0]))))
+
+    def loss(self, hidden: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy over the sentences that carry a label (-100: none); 0 (with a gradient path) when
+        none does."""
+        logits = self.logits(hidden).float()
+        if not bool((labels != -100).any()):
+            return logits.sum() * 0.0
+        return nn.functional.cross_entropy(logits, labels, ignore_index=-100)

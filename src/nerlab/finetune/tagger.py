@@ -3,6 +3,9 @@
 Saved folder: ``encoder/`` (the encoder and its tokenizer, ``save_pretrained``),
 ``heads.pt`` (every non-encoder weight), ``tagger.json`` (architecture, label
 space, alignment settings and the run's notes).
+
+A model with a sequence head (paper 002) also gives each sentence a class:
+:meth:`FinetunedTagger.analyse` returns tags and classes from one forward pass.
 """
 
 from __future__ import annotations
@@ -48,9 +51,11 @@ class FinetunedTagger:
             if with_labels:
                 fine = self.space.ids(row["tags"])
                 coarse = self.space.coarse_ids(row["tags"])
+                topic = self.space.topic_id(row["topic"]) if self.has_topics and row.get("topic") else -100
                 for e in examples:
                     e.labels = [fine[w] for w in e.words]
                     e.coarse = [coarse[w] for w in e.words]
+                    e.topic = topic
             out.append(examples)
         return out
 
@@ -61,24 +66,56 @@ class FinetunedTagger:
     def device(self) -> torch.device:
         return next(self.model.parameters()).device
 
-    def predict(self, rows: list[dict], batch_size: int = 64, progress: bool = True) -> list[list[str]]:
+    @property
+    def has_tags(self) -> bool:
+        return self.model.head is not None
+
+    @property
+    def has_topics(self) -> bool:
+        return self.model.topic_head is not None
+
+    def analyse(self, rows: list[dict], batch_size: int = 64,
+                progress: bool = True) -> tuple[list[list[str]] | None, list[str] | None]:
+        """Tags per word (None without a token head) and a class per sentence (None without a sequence
+        head), from one forward pass per batch. A sentence split into windows takes the class of the mean of
+        its windows' probabilities."""
         per_sentence = self.encode(rows, with_labels=False)
         flat = [e for examples in per_sentence for e in examples]
-        decoded: dict[int, list[int]] = {}
+        tags: dict[int, list[int]] = {}
+        probs: dict[int, torch.Tensor] = {}
         self.model.eval()
         batches = sorted_batches([len(e.input_ids) for e in flat], batch_size)
         with torch.inference_mode():
             for batch_ids in tqdm(batches, desc="predict", unit="batch", disable=not progress, leave=False):
                 batch = {k: v.to(self.device) for k, v in self.collate([flat[i] for i in batch_ids]).items()}
-                for i, labels in zip(batch_ids, self.model.decode(batch)):
-                    decoded[i] = labels
-        out, k = [], 0
+                out = self.model.decode(batch)
+                for i, labels in zip(batch_ids, out.get("tags", [])):
+                    tags[i] = labels
+                for i, p in zip(batch_ids, out.get("topic_probs", [])):
+                    probs[i] = p.cpu()
+        tag_out, topic_out, k = [], [], 0
         for row, examples in zip(rows, per_sentence):
-            preds = [decoded[k + j] for j in range(len(examples))]
+            window_ids = range(k, k + len(examples))
             k += len(examples)
-            ids = preds[0] if len(examples) == 1 else merge_windows(examples, preds, len(row["tokens"]))
-            out.append([self.space.tags[i] for i in ids])
-        return out
+            if self.has_tags:
+                preds = [tags[i] for i in window_ids]
+                ids = preds[0] if len(examples) == 1 else merge_windows(examples, preds, len(row["tokens"]))
+                tag_out.append([self.space.tags[i] for i in ids])
+            if self.has_topics:
+                mean = torch.stack([probs[i] for i in window_ids]).mean(0)
+                topic_out.append(self.space.topics[int(mean.argmax())])
+        return (tag_out if self.has_tags else None), (topic_out if self.has_topics else None)
+
+    def predict(self, rows: list[dict], batch_size: int = 64, progress: bool = True) -> list[list[str]]:
+        if not self.has_tags:
+            raise NerlabError("this model has only a sequence head (task 'sequence'): it predicts classes, "
+                              "not tags (predict_topics)")
+        return self.analyse(rows, batch_size, progress)[0]
+
+    def predict_topics(self, rows: list[dict], batch_size: int = 64, progress: bool = True) -> list[str]:
+        if not self.has_topics:
+            raise NerlabError("this model has no sequence head: it predicts tags, not classes")
+        return self.analyse(rows, batch_size, progress)[1]
 
     def save(self, folder: str | Path, extra: dict | None = None) -> None:
         folder = Path(folder)
@@ -109,7 +146,7 @@ class FinetunedTagger:
         attention = meta.get("attention", "bidirectional")
         encoders.set_attention(encoder, attention)
         space = LabelSpace(**meta["labels"])
-        model = TokenTagger(encoder, Architecture(**meta["architecture"]), space.tags, space.coarse_tags)
+        model = TokenTagger(encoder, Architecture(**meta["architecture"]), space.tags, space.coarse_tags, space.topics)
         missing = model.load_state_dict(torch.load(folder / "heads.pt", map_location="cpu"), strict=False)
         if missing.unexpected_keys or any(not k.startswith("encoder.") for k in missing.missing_keys):
             raise NerlabError(f"{folder / 'heads.pt'} does not match {folder / 'tagger.json'}")

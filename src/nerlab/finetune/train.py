@@ -1,7 +1,8 @@
 """The training loop, on Hugging Face Accelerate (CPU, one GPU, or several with ``accelerate launch``).
 
 Per epoch: length-bucketed, dynamically padded batches; loss
-``W * coarse + (1 - W) * scale * fine`` when an auxiliary head is on; dev
+``W * coarse + (1 - W) * scale * fine`` when an auxiliary head is on, and the
+weighted token + sequence loss of a two-head model (:meth:`TokenTagger.loss`); dev
 scores through the common evaluator; the checkpoint policy (``best`` dev
 micro-F1 or ``last``). After every epoch the full training state (model,
 optimizer, scheduler, RNG) is saved under ``state_dir``; a run killed halfway
@@ -53,6 +54,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     bucket_pool: int = 50  # batches per length-sorting pool (1: plain random batches)
     dev_every: int = 1  # score dev every N epochs (0: never; needs checkpoint 'last')
+    weighting_lr: float = 0.01  # learned loss weights (multitask uncertainty weighting): their own rate
     seed: int = 42
 
     def __post_init__(self):
@@ -64,17 +66,25 @@ class TrainConfig:
         aux_weight(0, self.epochs, self.aux_schedule, self.aux_residual)
 
 
-def _param_groups(model, lr: float, head_mult: float, weight_decay: float) -> list[dict]:
+def _param_groups(model, lr: float, head_mult: float, weight_decay: float,
+                  weighting_lr: float = 0.01) -> list[dict]:
     heads = {id(p) for p in model.head_parameters()}
     groups: dict[tuple[bool, bool], list] = {}
+    weighting = []
     for name, p in model.named_parameters():
         if not p.requires_grad:
             continue
+        if name.startswith("weighting."):  # learned loss weights: no decay (it would pull them to 1:1)
+            weighting.append(p)
+            continue
         no_decay = p.ndim < 2 or "norm" in name.lower()
         groups.setdefault((id(p) in heads, no_decay), []).append(p)
-    return [{"params": ps, "lr": lr * (head_mult if is_head else 1.0),
-             "weight_decay": 0.0 if no_decay else weight_decay, "name": ("head" if is_head else "encoder")}
-            for (is_head, no_decay), ps in sorted(groups.items())]
+    out = [{"params": ps, "lr": lr * (head_mult if is_head else 1.0),
+            "weight_decay": 0.0 if no_decay else weight_decay, "name": ("head" if is_head else "encoder")}
+           for (is_head, no_decay), ps in sorted(groups.items())]
+    if weighting:
+        out.append({"params": weighting, "lr": weighting_lr, "weight_decay": 0.0, "name": "weighting"})
+    return out
 
 
 def _adamw(groups: list[dict]) -> torch.optim.AdamW:
@@ -127,7 +137,7 @@ def train(tagger: FinetunedTagger, cfg: TrainConfig, train_rows: list[dict], dev
                            continuation=continuation_map(tagger.space.tags),
                            coarse_continuation=continuation_map(tagger.space.coarse_tags)))
     epoch_ends = list(itertools.accumulate(sampler.epoch_sizes(cfg.epochs)))
-    optimizer = _adamw(_param_groups(tagger.model, cfg.lr, cfg.head_lr_mult, cfg.weight_decay))
+    optimizer = _adamw(_param_groups(tagger.model, cfg.lr, cfg.head_lr_mult, cfg.weight_decay, cfg.weighting_lr))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: lr_factor(step, epoch_ends, cfg.warmup, cfg.lr_decay, cfg.lr_schedule))
     model, optimizer, loader, scheduler = accelerator.prepare(tagger.model, optimizer, loader, scheduler)
@@ -145,17 +155,20 @@ def train(tagger: FinetunedTagger, cfg: TrainConfig, train_rows: list[dict], dev
         else:
             log.info("ignoring %s: it belongs to other settings", state_dir)
     has_aux = tagger.model.aux_head is not None
+    weighting = tagger.model.weighting
 
     for epoch in range(start_epoch, cfg.epochs):
         loader.set_epoch(epoch)  # Accelerate's loader passes it on; it would otherwise count epochs itself
         weight = aux_weight(epoch, cfg.epochs, cfg.aux_schedule, cfg.aux_residual) if has_aux else 0.0
         model.train()
         start, seen, loss_sum = time.perf_counter(), 0, 0.0
+        part_sums: dict[str, float] = {}
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch", leave=False)
         for batch in bar:
             with accelerator.autocast():
-                fine, coarse = accelerator.unwrap_model(model).losses(batch)
-                loss = fine if coarse is None else weight * coarse + (1 - weight) * cfg.aux_scale * fine
+                loss, parts = accelerator.unwrap_model(model).loss(batch, weight, cfg.aux_scale)
+            for name, value in parts.items():
+                part_sums[name] = part_sums.get(name, 0.0) + value.item()
             accelerator.backward(loss)
             if cfg.grad_clip:
                 accelerator.clip_grad_norm_(model.parameters(), cfg.grad_clip)
@@ -169,12 +182,16 @@ def train(tagger: FinetunedTagger, cfg: TrainConfig, train_rows: list[dict], dev
         record = {"epoch": epoch + 1, "train_loss": loss_sum / max(1, len(loader)), "aux_weight": weight,
                   "lr": scheduler.get_last_lr()[0], "epoch_seconds": seconds, "train_examples": seen,
                   "train_sentences_per_second": seen / max(seconds, 1e-9)}
+        if len(part_sums) > 1:
+            record.update({f"{name}_loss": total / max(1, len(loader)) for name, total in part_sums.items()})
+        if weighting is not None:
+            record.update(weighting.weights())
         if blend is not None:
             weights = blend.weights(epoch, cfg.epochs)
             record.update(w_distilled=weights[0], w_original=weights[1],
                           distilled_sentences=sampler.drawn[0], original_sentences=sampler.drawn[1])
         dev = None
-        if cfg.dev_every and ((epoch + 1) % cfg.dev_every == 0 or epoch == cfg.epochs - 1):
+        if cfg.dev_every and tagger.has_tags and ((epoch + 1) % cfg.dev_every == 0 or epoch == cfg.epochs - 1):
             dev_start = time.perf_counter()
             dev_pred = tagger.predict(dev_rows, cfg.eval_batch_size, progress=False)
             dev = evaluate([r["tags"] for r in dev_rows], dev_pred, tagger.space.coarse_map

@@ -13,7 +13,6 @@ resumes with the next one (and an interrupted repeat after its last epoch).
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import statistics
@@ -28,12 +27,12 @@ from nerlab.evaluation import evaluate, headline
 from nerlab.finetune.blending import DISTILLED, ORIGINAL, PAPER_K, PAPER_N, Blend
 from nerlab.finetune.labels import LabelSpace
 from nerlab.finetune.train import fingerprint, train
-from nerlab.pipeline.finetune import build_tagger, configs
+from nerlab.pipeline.finished import Finished
+from nerlab.pipeline.finetune import build_tagger, configs, recipe_params
 
 log = logging.getLogger(__name__)
 
 STATE_DIR = paths.MODELS / ".state" / "distill"  # finished repeats and resumable training state
-ARCHITECTURE = ("head", "layers", "blend", "aux", "context", "head_lr_mult", "attention")
 
 
 def blend_of(cfg: dict) -> Blend:
@@ -46,13 +45,7 @@ def blend_of(cfg: dict) -> Blend:
 def run_params(params: dict, seed: int) -> dict:
     """The finetune-shaped params one repeat trains with: distill's encoder, architecture and training
     settings over the finetune block."""
-    d = params["distill"]
-    arch = d["architecture"]
-    if set(arch) != set(ARCHITECTURE):
-        raise NerlabError(f"params.yaml: distill.architecture must set exactly {', '.join(ARCHITECTURE)}; "
-                          f"got {', '.join(arch)}")
-    return {**params, **arch, "seed": seed, "encoder": d["encoder"],
-            "finetune": {**params["finetune"], **d.get("train", {})}}
+    return recipe_params(params, "distill", seed)
 
 
 def annotated_ids(dataset: str) -> set[str]:
@@ -111,10 +104,10 @@ def run_repeat(params: dict, space: LabelSpace, data: dict, repeat: int, blend: 
     sources = [DISTILLED] * len(distilled) + [ORIGINAL] * len(data["original"])
     tagger, used, notes = build_tagger(rp, arch, space, seed, stands_in_for=d.get("paper_encoder"))
     key = fingerprint("distill", rp, [r["id"] for r in rows], sources)
-    done = STATE_DIR / f"repeat-{repeat}.json"
-    if done.is_file() and json.loads(done.read_text()).get("key") == key:
-        log.info("repeat %d (seed %d) finished before: kept", repeat + 1, seed)
-        return json.loads(done.read_text())["result"]
+    finished = Finished(STATE_DIR)
+    kept = finished.get(f"repeat-{repeat}", key)
+    if kept is not None:
+        return kept
     start = time.perf_counter()
     history = train(tagger, cfg, rows, read_split(paths.prepared(params["dataset"]), "dev"),
                     STATE_DIR / "model", STATE_DIR / f"train-{repeat}", run_key=key, sources=sources, blend=blend,
@@ -129,8 +122,7 @@ def run_repeat(params: dict, space: LabelSpace, data: dict, repeat: int, blend: 
                                              "original_sentences", "lr", "train_loss")} for r in history]}
     log.info("repeat %d (seed %d): %s, %.0f s, %d sentences seen", repeat + 1, seed, headline(scores),
              result["seconds"], result["sentences_seen"])
-    done.parent.mkdir(parents=True, exist_ok=True)
-    done.write_text(json.dumps({"key": key, "result": result}))
+    finished.put(f"repeat-{repeat}", key, result)
     return result
 
 

@@ -20,6 +20,20 @@ log = logging.getLogger(__name__)
 
 OFFLINE_ENCODER = "minilm-l6"
 STATE_DIR = paths.MODELS / ".state" / "finetune"  # resumable training state; not a DVC output
+ARCHITECTURE = ("head", "layers", "blend", "aux", "context", "head_lr_mult", "attention")
+
+
+def recipe_params(params: dict, section: str, seed: int) -> dict:
+    """The finetune-shaped params of a paper's fixed recipe (``params[section]``: ``encoder``,
+    ``architecture`` with exactly the keys of :data:`ARCHITECTURE`, and ``train`` over the finetune block),
+    used by the stages that train many models (distill, learning_curve, multitask)."""
+    block = params[section]
+    arch = block["architecture"]
+    if set(arch) != set(ARCHITECTURE):
+        raise NerlabError(f"params.yaml: {section}.architecture must set exactly {', '.join(ARCHITECTURE)}; "
+                          f"got {', '.join(arch)}")
+    return {**params, **arch, "seed": seed, "encoder": block["encoder"],
+            "finetune": {**params["finetune"], **block.get("train", {})}}
 
 
 def configs(params: dict) -> tuple[Architecture, TrainConfig]:
@@ -31,8 +45,11 @@ def configs(params: dict) -> tuple[Architecture, TrainConfig]:
 
 def _configs(params: dict) -> tuple[Architecture, TrainConfig]:
     ft = params["finetune"]
+    heads = params.get("heads", {})  # paper 002's multitask settings (the multitask stage sets them)
     arch = Architecture(head=params["head"], layers=int(params["layers"]), blend=params["blend"], aux=params["aux"],
-                        dropout=float(ft["dropout"]), lstm_hidden=int(ft["lstm_hidden"]))
+                        dropout=float(ft["dropout"]), lstm_hidden=int(ft["lstm_hidden"]),
+                        task=heads.get("task", "token"), weighting=heads.get("weighting", "fixed"),
+                        alpha=float(heads.get("alpha", 1.0)), beta=float(heads.get("beta", 1.0)))
     cfg = TrainConfig(epochs=int(ft["epochs"]), batch_size=int(ft["batch_size"]),
                       eval_batch_size=int(ft["eval_batch_size"]), lr=float(ft["lr"]),
                       weight_decay=float(ft["weight_decay"]), warmup=float(ft["warmup"]),
@@ -41,7 +58,7 @@ def _configs(params: dict) -> tuple[Architecture, TrainConfig]:
                       aux_schedule=ft["aux_schedule"], aux_residual=float(ft["aux_residual"]),
                       aux_scale=float(ft["aux_scale"]), bf16=bool(ft["bf16"]),
                       bucket_pool=int(ft.get("bucket_pool", 50)), dev_every=int(ft.get("dev_every", 1)),
-                      seed=int(params["seed"]))
+                      weighting_lr=float(heads.get("weighting_lr", 0.01)), seed=int(params["seed"]))
     return arch, cfg
 
 
@@ -63,7 +80,7 @@ def build_tagger(params: dict, arch: Architecture, space: LabelSpace, seed: int,
         notes.append(f"{used} stands in for the paper's {stands_in_for}")
     for line in notes:
         log.warning("%s", line)
-    tagger = FinetunedTagger(TokenTagger(encoder, arch, space.tags, space.coarse_tags), tokenizer, space,
+    tagger = FinetunedTagger(TokenTagger(encoder, arch, space.tags, space.coarse_tags, space.topics), tokenizer, space,
                              int(ft["max_length"]), params["context"], int(ft["max_context_sentences"]), notes,
                              attention)
     return tagger, used, notes

@@ -1,7 +1,11 @@
-"""topics stage (paper 002): LLM topic labels (World/Sport/Business/Technology/Other) for CoNLL sentences.
+"""topics stage (paper 002): topic labels (World/Sport/Business/Technology/Other) for CoNLL sentences.
 
-Seeded subsets of train and test (``annotate.topics``) are labelled with the
-paper's prompt at its temperature (0.2) through the same backends and cache.
+Seeded subsets of train and test (``annotate.topics``) are labelled by
+``annotate.topics.labeller``: ``llm`` asks the ``annotator`` backend with the
+paper's prompt at its temperature (0.2) through the same backends and cache;
+``bbc`` uses a classifier trained on BBC News categories
+(:mod:`nerlab.annotate.topic_teacher`), the offline default because the local
+SmolLM2-135M answers "0: World" for nearly every sentence.
 Writes ``data/topics/<dataset>/{train,test}.jsonl`` (id, tokens, label; the
 sentences whose answer named no label are left out and counted) and the
 label distribution as ``metrics/topics.json`` and a plot.
@@ -14,6 +18,7 @@ from collections import Counter
 
 from nerlab import paths, plots, tracking
 from nerlab.annotate.session import Session
+from nerlab.annotate.topic_teacher import TopicTeacher
 from nerlab.annotate.topics import TOPICS
 from nerlab.data.jsonl import read_split, write_json, write_jsonl
 from nerlab.data.sampling import subset
@@ -24,28 +29,58 @@ log = logging.getLogger(__name__)
 TOPIC_DIR = paths.DATA / "topics"
 
 
-def run(params: dict) -> dict:
+LABELLERS = ("llm", "bbc")
+
+
+def _llm_labels(params: dict, splits: dict[str, list[dict]], result: dict):
+    """Yield (split, labelled rows, counts) from the annotator backend."""
     if params["annotator"] == "teacher":
-        raise NerlabError("topics needs an LLM annotator (local or openai), not a teacher model")
-    dataset = params["dataset"]
-    cfg = params["annotate"]["topics"]
-    seed = int(params["seed"])
+        raise NerlabError("topics with labeller 'llm' needs an LLM annotator (local or openai), not a teacher "
+                          "model; set annotate.topics.labeller: bbc for the classifier")
     session = Session(params, [], [])
-    result = {"dataset": dataset, "annotator": session.info.describe(), "splits": {}}
-    with tracking.run(f"topics:{dataset}", {"seed": seed, "annotator": params["annotator"], "topics": cfg},
-                      enabled=params.get("tracking", {}).get("enabled", True)) as ml, \
-            session.open() as s:
-        for split in ("train", "test"):
-            rows = subset(read_split(paths.prepared(dataset), split), int(cfg[f"{split}_size"]), seed)
+    result["annotator"] = session.info.describe()
+    with session.open() as s:
+        for split, rows in splits.items():
             annotations, usage = s.topics_for(rows, desc=f"topics ({split})")
             labelled = [{"id": a.id, "tokens": a.tokens, "label": a.label, "raw": a.raw} for a in annotations
                         if a.label]
+            yield split, labelled, {"unreadable": sum(a.status == "format_error" for a in annotations),
+                                    "failed": usage.failures, "usage": usage.as_dict()}
+
+
+def _bbc_labels(params: dict, splits: dict[str, list[dict]], result: dict):
+    from nerlab.pipeline.annotate_bbc import bbc_articles, long_sentences
+
+    cfg = params["annotate"]["topics"]
+    teacher = TopicTeacher(float(cfg["min_confidence"]), int(params["seed"]))
+    teacher.fit(long_sentences(bbc_articles(params), int(cfg["min_tokens"])))
+    result["annotator"] = teacher.describe()
+    result["teacher_heldout"] = teacher.heldout
+    for split, rows in splits.items():
+        labelled = [{"id": r["id"], "tokens": r["tokens"], "label": label, "raw": f"p={p:.3f}"}
+                    for r, (label, p) in zip(rows, teacher.label(rows))]
+        yield split, labelled, {"unreadable": 0, "failed": 0}
+
+
+def run(params: dict) -> dict:
+    dataset = params["dataset"]
+    cfg = params["annotate"]["topics"]
+    labeller = cfg.get("labeller", "llm")
+    if labeller not in LABELLERS:
+        raise NerlabError(f"params.yaml: annotate.topics.labeller must be one of {', '.join(LABELLERS)}, "
+                          f"got {labeller!r}")
+    seed = int(params["seed"])
+    splits = {split: subset(read_split(paths.prepared(dataset), split), int(cfg[f"{split}_size"]), seed)
+              for split in ("train", "test")}
+    result = {"dataset": dataset, "labeller": labeller, "annotator": None, "splits": {}}
+    source = _llm_labels if labeller == "llm" else _bbc_labels
+    with tracking.run(f"topics:{dataset}", {"seed": seed, "annotator": params["annotator"], "topics": cfg},
+                      enabled=params.get("tracking", {}).get("enabled", True)) as ml:
+        for split, labelled, extra in source(params, splits, result):
             write_jsonl(TOPIC_DIR / dataset / f"{split}.jsonl", labelled)
             counts = Counter(r["label"] for r in labelled)
-            result["splits"][split] = {"sentences": len(rows), "labelled": len(labelled),
-                                       "unreadable": sum(a.status == "format_error" for a in annotations),
-                                       "failed": usage.failures, "labels": {t: counts.get(t, 0) for t in TOPICS},
-                                       "usage": usage.as_dict()}
+            result["splits"][split] = {"sentences": len(splits[split]), "labelled": len(labelled), **extra,
+                                       "labels": {t: counts.get(t, 0) for t in TOPICS}}
             log.info("topics %s: %s", split, result["splits"][split]["labels"])
         ml.metrics(result)
     plots.bars(paths.PLOTS / "topics" / "labels.png", list(TOPICS),

@@ -1,0 +1,121 @@
+"""learning_curve stage (paper 002, Figure 2): entity F1 and token accuracy against training-set size.
+
+For every seed in ``learning_curve.seeds`` and size in ``learning_curve.sizes``
+a fresh model is trained with paper 002's recipe (``paper002``: BERT-style
+linear token head, 4 epochs, Adam(W), lr 5e-5, weight decay 0.01) on a
+seeded, nested subset of train (:func:`nerlab.data.sampling.subset`: with one
+seed the 30 sentences are inside the 100), and scored on test by the common
+evaluator (strict entity micro-F1, seqeval token accuracy). Writes
+``metrics/learning_curve.json`` (mean, std, min and max per size, every point)
+and ``metrics/plots/learning_curve/`` (``points.json`` for DVC plots,
+``figure2.png``). Each finished point is kept, so an interrupted stage resumes.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import statistics
+import time
+
+from nerlab import paths, plots, tracking
+from nerlab.data.jsonl import read_json, read_split, write_json
+from nerlab.data.sampling import subset
+from nerlab.errors import NerlabError
+from nerlab.evaluation import evaluate
+from nerlab.finetune.labels import LabelSpace
+from nerlab.finetune.train import fingerprint, train
+from nerlab.pipeline.finetune import build_tagger, configs, recipe_params
+from nerlab.pipeline.finished import Finished
+
+log = logging.getLogger(__name__)
+
+STATE_DIR = paths.MODELS / ".state" / "learning_curve"
+SCORES = ("micro_f1", "token_accuracy", "macro_f1")
+
+
+def settings(params: dict) -> tuple[list[int], list[int]]:
+    cfg = params["learning_curve"]
+    try:
+        sizes, seeds = sorted({int(s) for s in cfg["sizes"]}), [int(s) for s in cfg["seeds"]]
+    except (TypeError, ValueError) as err:
+        raise NerlabError(f"params.yaml: learning_curve.sizes and .seeds must be lists of integers: {err}") from None
+    if not sizes or min(sizes) < 1 or not seeds or len(set(seeds)) != len(seeds):
+        raise NerlabError("params.yaml: learning_curve needs positive sizes and distinct seeds")
+    return sizes, seeds
+
+
+def point(params: dict, space: LabelSpace, rows: list[dict], test_rows: list[dict], size: int, seed: int,
+          finished: Finished, ml) -> dict:
+    """Train on ``rows`` with the paper's recipe and ``seed``; score on test."""
+    rp = recipe_params(params, "paper002", seed)
+    arch, cfg = configs(rp)
+    key = fingerprint("learning_curve", rp, [r["id"] for r in rows])
+    name = f"size{size}-seed{seed}"
+    kept = finished.get(name, key)
+    if kept is not None:
+        return kept
+    tagger, used, notes = build_tagger(rp, arch, space, seed, stands_in_for=params["paper002"].get("paper_encoder"))
+    start = time.perf_counter()
+    history = train(tagger, cfg, rows, [], STATE_DIR / "model", STATE_DIR / f"train-{name}", run_key=key,
+                    on_epoch=lambda epoch, record: ml.metrics(record, step=epoch, prefix=name))["history"]
+    train_seconds = time.perf_counter() - start
+    scores = evaluate([r["tags"] for r in test_rows], tagger.predict(test_rows, cfg.eval_batch_size))
+    result = {"size": size, "seed": seed, **{k: scores[k] for k in SCORES}, "precision": scores["precision"],
+              "recall": scores["recall"], "train_seconds": round(train_seconds, 1),
+              "final_train_loss": history[-1]["train_loss"], "encoder_used": used, "notes": notes}
+    log.info("size %d, seed %d: micro-F1 %.4f, token accuracy %.4f (%.0f s)", size, seed, scores["micro_f1"],
+             scores["token_accuracy"], train_seconds)
+    finished.put(name, key, result)
+    return result
+
+
+def summarise(points: list[dict], sizes: list[int]) -> dict:
+    out = {}
+    for size in sizes:
+        at = [p for p in points if p["size"] == size]
+        row = {"seeds": len(at)}
+        for k in SCORES:
+            values = [p[k] for p in at]
+            row.update({f"{k}_mean": statistics.fmean(values), f"{k}_std": statistics.stdev(values) if len(values) > 1
+                        else 0.0, f"{k}_min": min(values), f"{k}_max": max(values)})
+        out[str(size)] = row
+    return out
+
+
+def run(params: dict) -> dict:
+    dataset = params["dataset"]
+    sizes, seeds = settings(params)
+    prepared = paths.prepared(dataset)
+    train_split, test_rows = read_split(prepared, "train"), read_split(prepared, "test")
+    if max(sizes) > len(train_split):
+        raise NerlabError(f"learning_curve.sizes: {max(sizes)} sentences asked, train has {len(train_split)}")
+    space = LabelSpace.from_labels_json(read_json(prepared / "labels.json"))
+    finished = Finished(STATE_DIR)
+    tracked = {"dataset": dataset, "learning_curve": params["learning_curve"], "paper002": params["paper002"]}
+    with tracking.run(f"learning_curve:{dataset}", tracked,
+                      enabled=params.get("tracking", {}).get("enabled", True)) as ml:
+        points = [point(params, space, subset(train_split, size, seed), test_rows, size, seed, finished, ml)
+                  for seed in seeds for size in sizes]
+        summary = {"dataset": dataset, "sizes": sizes, "seeds": seeds, "test_sentences": len(test_rows),
+                   "encoder_used": points[0]["encoder_used"], "notes": points[0]["notes"],
+                   "train_seconds": round(sum(p["train_seconds"] for p in points), 1),
+                   "by_size": summarise(points, sizes),
+                   "points": [{k: p[k] for k in ("size", "seed", *SCORES)} for p in points]}
+        write_json(paths.METRICS / "learning_curve.json", summary)
+        folder = paths.PLOTS / "learning_curve"
+        plots.write_rows(folder / "points.json", summary["points"])
+        plots.spread_panels(
+            folder / "figure2.png", sizes,
+            {label: {str(seed): [p[key] for p in points if p["seed"] == seed] for seed in seeds}
+             for key, label in (("micro_f1", "entity micro-F1 (test)"), ("token_accuracy", "token accuracy (test)"))},
+            f"{summary['encoder_used']} on {dataset}: test scores vs training sentences ({len(seeds)} seeds)",
+            "training sentences")
+        ml.metrics({"by_size": summary["by_size"]})
+        ml.artifact(folder / "figure2.png")
+    shutil.rmtree(STATE_DIR, ignore_errors=True)  # finished: nothing left to resume
+    for size in sizes:
+        row = summary["by_size"][str(size)]
+        log.info("%5d sentences: micro-F1 %.4f +- %.4f, token accuracy %.4f +- %.4f", size, row["micro_f1_mean"],
+                 row["micro_f1_std"], row["token_accuracy_mean"], row["token_accuracy_std"])
+    return summary
