@@ -300,3 +300,24 @@ def test_topics_stage_with_llm_labeller_keeps_readable_answers(tmp_path, monkeyp
     assert len(Path("data/topics/toy/train.jsonl").read_text().splitlines()) == 4
     with pytest.raises(NerlabError, match="labeller"):
         topics.run({**params, "annotate": {"topics": {**params["annotate"]["topics"], "labeller": "magic"}}})
+
+
+def test_multitask_stage_without_labelled_topics_is_a_clear_error(tmp_path, monkeypatch):
+    from nerlab.data.jsonl import write_jsonl
+    from nerlab.pipeline import multitask
+
+    monkeypatch.chdir(tmp_path)
+    rows = rows_with_topics(4)
+    for split in ("train", "test"):
+        write_jsonl(Path(f"data/prepared/toy/{split}.jsonl"), rows)
+        write_jsonl(Path(f"data/topics/toy/{split}.jsonl"),
+                    [{"id": r["id"], "tokens": r["tokens"], "label": r["topic"]} for r in rows] if split == "train" else [])
+    params = {"dataset": "toy", "seed": 1, "multitask": {"train_size": 4, "weighting_lr": 0.01,
+                                                          "tasks": {"joint": {"task": "joint", "wrong": 1}}}}
+    with pytest.raises(NerlabError, match="multitask.tasks.joint"):
+        multitask.run(params, "joint")
+    params["multitask"]["tasks"]["joint"] = {"task": "joint"}
+    with pytest.raises(NerlabError, match="no topic-labelled test sentences"):
+        multitask.run(params, "joint")
+    with pytest.raises(NerlabError, match="no multitask.tasks.other"):
+        multitask.run(params, "other")

@@ -74,6 +74,9 @@ def run(params: dict, task: str) -> dict:
     train_rows = subset(train_rows, mt["train_size"], seed)
     test_rows = read_split(prepared, "test")
     topic_test = labelled(TOPIC_DIR / dataset / "test.jsonl", {r["id"]: r for r in test_rows})
+    if spec["task"] != "token" and not (train_rows and topic_test):
+        raise NerlabError(f"{TOPIC_DIR / dataset}: no topic-labelled {'train' if not train_rows else 'test'} "
+                          "sentences for a sequence head; see metrics/topics.json (labeller, unreadable answers)")
     rp = {**recipe_params(params, "paper002", seed), "heads": {**spec, "weighting_lr": mt["weighting_lr"]}}
     try:
         arch, cfg = configs(rp)

@@ -52,7 +52,10 @@ def _bbc_labels(params: dict, splits: dict[str, list[dict]], result: dict):
     from nerlab.pipeline.annotate_bbc import bbc_articles, long_sentences
 
     cfg = params["annotate"]["topics"]
-    teacher = TopicTeacher(float(cfg["min_confidence"]), int(params["seed"]))
+    try:
+        teacher = TopicTeacher(float(cfg["min_confidence"]), int(params["seed"]))
+    except ValueError as err:
+        raise NerlabError(f"params.yaml: annotate.topics: {err}") from None
     teacher.fit(long_sentences(bbc_articles(params), int(cfg["min_tokens"])))
     result["annotator"] = teacher.describe()
     result["teacher_heldout"] = teacher.heldout
