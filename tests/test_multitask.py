@@ -321,3 +321,29 @@ def test_multitask_stage_without_labelled_topics_is_a_clear_error(tmp_path, monk
         multitask.run(params, "joint")
     with pytest.raises(NerlabError, match="no multitask.tasks.other"):
         multitask.run(params, "other")
+
+
+@pytest.mark.parametrize("section, key, value", [("multitask", "train_size", -5), ("multitask", "train_size", "all"),
+                                                 ("topics", "train_size", "x"), ("topics", "min_tokens", "many")])
+def test_bad_paper002_sizes_are_one_line_errors(tmp_path, monkeypatch, section, key, value):
+    from nerlab.data.jsonl import write_jsonl
+    from nerlab.pipeline import multitask, topics
+
+    monkeypatch.chdir(tmp_path)
+    rows = rows_with_topics(4)
+    for split in ("train", "test"):
+        write_jsonl(Path(f"data/prepared/toy/{split}.jsonl"), rows)
+        write_jsonl(Path(f"data/topics/toy/{split}.jsonl"),
+                    [{"id": r["id"], "tokens": r["tokens"], "label": r["topic"]} for r in rows])
+    params = {"dataset": "toy", "seed": 1, "annotator": "local", "tracking": {"enabled": False}, "data": {},
+              "annotate": {"topics": {"labeller": "bbc", "train_size": 4, "test_size": 4, "min_confidence": 0.4,
+                                      "min_tokens": 3}},
+              "multitask": {"train_size": 4, "weighting_lr": 0.01, "tasks": {"joint": {"task": "joint"}}}}
+    if section == "multitask":
+        params["multitask"][key] = value
+        with pytest.raises(NerlabError, match="multitask.train_size"):
+            multitask.run(params, "joint")
+    else:
+        params["annotate"]["topics"][key] = value
+        with pytest.raises(NerlabError, match="annotate.topics"):
+            topics.run(params)

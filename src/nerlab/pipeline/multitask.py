@@ -71,7 +71,10 @@ def run(params: dict, task: str) -> dict:
     seed = int(params["seed"])
     prepared = paths.prepared(dataset)
     train_rows = labelled(TOPIC_DIR / dataset / "train.jsonl", {r["id"]: r for r in read_split(prepared, "train")})
-    train_rows = subset(train_rows, mt["train_size"], seed)
+    size = mt["train_size"]
+    if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 1):
+        raise NerlabError(f"params.yaml: multitask.train_size must be a positive integer or null, got {size!r}")
+    train_rows = subset(train_rows, size, seed)
     test_rows = read_split(prepared, "test")
     topic_test = labelled(TOPIC_DIR / dataset / "test.jsonl", {r["id"]: r for r in test_rows})
     if spec["task"] != "token" and not (train_rows and topic_test):

@@ -54,9 +54,10 @@ def _bbc_labels(params: dict, splits: dict[str, list[dict]], result: dict):
     cfg = params["annotate"]["topics"]
     try:
         teacher = TopicTeacher(float(cfg["min_confidence"]), int(params["seed"]))
-    except ValueError as err:
+        min_tokens = int(cfg["min_tokens"])
+    except (TypeError, ValueError) as err:
         raise NerlabError(f"params.yaml: annotate.topics: {err}") from None
-    teacher.fit(long_sentences(bbc_articles(params), int(cfg["min_tokens"])))
+    teacher.fit(long_sentences(bbc_articles(params), min_tokens))
     result["annotator"] = teacher.describe()
     result["teacher_heldout"] = teacher.heldout
     for split, rows in splits.items():
@@ -73,8 +74,11 @@ def run(params: dict) -> dict:
         raise NerlabError(f"params.yaml: annotate.topics.labeller must be one of {', '.join(LABELLERS)}, "
                           f"got {labeller!r}")
     seed = int(params["seed"])
-    splits = {split: subset(read_split(paths.prepared(dataset), split), int(cfg[f"{split}_size"]), seed)
-              for split in ("train", "test")}
+    sizes = {split: cfg[f"{split}_size"] for split in ("train", "test")}
+    bad = {k: v for k, v in sizes.items() if not isinstance(v, int) or isinstance(v, bool) or v < 1}
+    if bad:
+        raise NerlabError(f"params.yaml: annotate.topics: sizes must be positive integers, got {bad}")
+    splits = {split: subset(read_split(paths.prepared(dataset), split), sizes[split], seed) for split in sizes}
     result = {"dataset": dataset, "labeller": labeller, "annotator": None, "splits": {}}
     source = _llm_labels if labeller == "llm" else _bbc_labels
     with tracking.run(f"topics:{dataset}", {"seed": seed, "annotator": params["annotator"], "topics": cfg},
