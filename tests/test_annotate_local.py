@@ -9,7 +9,8 @@ from nerlab.annotate.annotator import LLMAnnotator, entity_reader
 from nerlab.annotate.cache import ResponseCache
 from nerlab.annotate.client import ChatClient, ClientConfig, RequestFailed
 from nerlab.annotate.parse import TypeNames
-from nerlab.annotate.server import LocalConfig, _healthy, local_server, resolve_model
+from nerlab.annotate.server import LocalConfig, _healthy, local_server
+from nerlab.gguf import resolve_model
 from nerlab.errors import NerlabError
 
 HELLO = [{"role": "user", "content": "Name one city in France."}]

@@ -128,3 +128,31 @@ def test_bad_annotate_params_are_one_line_errors():
     params["annotator"] = "local"
     with pytest.raises(NerlabError, match="no prompt 'fancy'"):
         Session(params, TYPES, POOL).template("fancy")
+
+
+def test_backends_come_from_one_registry_with_one_interface(monkeypatch):
+    import yaml
+
+    from nerlab.annotate import backends
+    from nerlab.annotate.session import Session
+    from nerlab.errors import NerlabError
+
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    assert set(backends.REGISTRY) == {"local", "openai", "teacher"}
+    for name in backends.REGISTRY:
+        backend = backends.get(name, params["annotate"])
+        assert backend.describe().startswith(f"{name}:") and backend.model
+    assert backends.get("local", params["annotate"]).runs(["standard", "cot"]) == ["standard", "cot"]
+    assert backends.get("teacher", params["annotate"]).runs(["standard", "cot"]) == ["teacher"]
+
+    class Echo:  # a trained model that tags every capitalised word as a person
+        def predict(self, rows):
+            return [["B-PER" if t[0].isupper() else "O" for t in r["tokens"]] for r in rows]
+
+    monkeypatch.setattr("nerlab.taggers.load_folder", lambda folder: Echo())
+    session = Session({**params, "annotator": "teacher"}, TYPES, POOL)
+    with session.open() as s:
+        annotations, usage = s.entities_for(POOL[:2], "teacher")
+        assert [a.status for a in annotations] == ["ok", "ok"] and usage.requests == 0
+        with pytest.raises(NerlabError, match="gives no topic labels"):
+            s.topics_for(POOL[:2])

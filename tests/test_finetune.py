@@ -277,8 +277,9 @@ def test_bad_finetune_params_are_clear_errors():
     import yaml
 
     from nerlab.errors import NerlabError
-    from nerlab.pipeline.finetune import configs
+    from nerlab.finetune.recipe import Recipe
 
+    configs = Recipe.from_params
     params = yaml.safe_load((Path(__file__).resolve().parents[1] / "params.yaml").read_text())
     for key, value in (("head", "lstm"), ("blend", "sum")):
         with pytest.raises(NerlabError, match="params.yaml"):

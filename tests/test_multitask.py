@@ -259,11 +259,12 @@ def test_table2_renders_ours_beside_the_papers(tmp_path):
 
 
 def test_topics_stage_with_llm_labeller_keeps_readable_answers(tmp_path, monkeypatch):
-    """The llm labeller's plumbing (the backend itself is tested with the real server elsewhere)."""
+    """The llm labeller's plumbing, through a backend registered under a new name (the real backends are
+    tested with the real server elsewhere)."""
     import contextlib
 
-    from nerlab.annotate.annotator import Annotation, Usage
-    from nerlab.annotate.topics import parse_topic
+    from nerlab.annotate import backends
+    from nerlab.annotate.annotator import Usage, topic_reader
     from nerlab.data.jsonl import write_jsonl
     from nerlab.pipeline import topics
 
@@ -272,26 +273,21 @@ def test_topics_stage_with_llm_labeller_keeps_readable_answers(tmp_path, monkeyp
         write_jsonl(Path(f"data/prepared/toy/{split}.jsonl"), rows_with_topics(6))
     answers = iter(["1", "0: World", "0 1 2 3 4", "Business", "nonsense", "2"] * 2)
 
-    class FakeSession:
-        def __init__(self, params, *args):
-            self.info = type("Info", (), {"describe": lambda self: "fake:llm"})()
+    class Scripted:
+        def topics(self, rows, desc=""):
+            return [topic_reader(r, next(answers)) for r in rows], Usage(sentences=len(rows))
+
+    class FakeBackend(backends.Backend):
+        name, model = "fake", "llm"
 
         @contextlib.contextmanager
-        def open(self):
-            yield self
+        def open(self, prompter):
+            yield Scripted()
 
-        def topics_for(self, rows, desc=""):
-            out = []
-            for r in rows:
-                raw = next(answers)
-                label = parse_topic(raw)
-                out.append(Annotation(r["id"], r["tokens"], ["O"] * len(r["tokens"]), raw,
-                                      "ok" if label else "format_error", label=label))
-            return out, Usage(sentences=len(rows))
-
-    monkeypatch.setattr(topics, "Session", FakeSession)
-    params = {"dataset": "toy", "seed": 1, "annotator": "local", "tracking": {"enabled": False},
-              "annotate": {"topics": {"labeller": "llm", "train_size": 6, "test_size": 6}}}
+    monkeypatch.setitem(backends.REGISTRY, "fake", FakeBackend)
+    params = {"dataset": "toy", "seed": 1, "annotator": "fake", "tracking": {"enabled": False},
+              "annotate": {"shot_selection": "random", "definitions": "-",
+                           "topics": {"labeller": "llm", "train_size": 6, "test_size": 6}}}
     result = topics.run(params)
     assert result["annotator"] == "fake:llm"
     train = result["splits"]["train"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from dvc_graph import NO_OUTPUT_PARAMS, stages, undeclared_params
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -87,6 +88,7 @@ def test_dvc_repro_end_to_end(tmp_path):
     env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ["PATH"],
            "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
            "NERLAB_MLFLOW_ARTIFACTS": (tmp_path / "mlartifacts").as_uri(),
+           "NERLAB_PARAMS_AUDIT": str(tmp_path / "params_read"),
            "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
     dvc = [sys.executable, "-m", "dvc"]
     run(["git", "init", "-q"], project, env)
@@ -94,9 +96,20 @@ def test_dvc_repro_end_to_end(tmp_path):
     run([*dvc, "config", "core.analytics", "false"], project, env)
 
     first = run([*dvc, "repro"], project, env)
-    for stage in ("fetch", "eda", "crf", "annotate", "annotate_bbc", "topics", "llm_tagger", "finetune", "distill",
+    for stage in ("fetch", "fetch_bbc", "eda", "crf", "annotate", "annotate_bbc", "topics", "llm_tagger", "finetune",
+                  "distill",
                   "learning_curve", *(f"multitask@{task}" for task in params["multitask"]["tasks"]), "evaluate"):
         assert f"Running stage '{stage}'" in first
+
+    # every params value a stage read is a declared param of it (dvc.yaml tells the truth about params too)
+    graph = stages(yaml.safe_load((project / "dvc.yaml").read_text()))
+    audits = {" ".join(a["argv"]): a["read"] for a in
+              (json.loads(p.read_text()) for p in (tmp_path / "params_read").glob("*.json"))}
+    unread = {name for name, stage in graph.items() if not audits.get(stage["cmd"].split(" ", 1)[1])}
+    assert not unread, f"no params audit for {unread}"
+    undeclared = {name: undeclared_params(stage, audits[stage["cmd"].split(" ", 1)[1]], exempt=NO_OUTPUT_PARAMS)
+                  for name, stage in graph.items()}
+    assert not any(undeclared.values()), {k: v for k, v in undeclared.items() if v}
 
     prepared = project / "data/prepared/conll"
     train = [json.loads(line) for line in (prepared / "train.jsonl").read_text().splitlines()]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from nerlab import gguf
 from nerlab.errors import NerlabError
 
 ALIASES = {
@@ -39,30 +40,21 @@ def load_error(name: str, err: Exception) -> NerlabError:
     )
 
 
-def _gguf(name: str) -> Path | None:
-    """The GGUF file behind a decoder alias (``smollm2-135m``) or a ``.gguf`` path; None for anything else."""
-    from nerlab.annotate.server import MODEL_ALIASES, resolve_model
-
-    if name in MODEL_ALIASES or name.endswith(".gguf"):
-        return resolve_model(name)
-    return None
-
-
 def _from_pretrained(name: str):
     from transformers import AutoModel, AutoTokenizer
 
-    gguf = _gguf(name)
-    if gguf is not None:  # transformers dequantises the GGUF weights into a float PyTorch model (needs `gguf`)
+    if gguf.is_gguf(name):  # a decoder alias (smollm2-135m) or a .gguf path
         import torch
 
-        model = AutoModel.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+        path = gguf.resolve_model(name)  # transformers dequantises it into a float PyTorch model (needs `gguf`)
+        model = AutoModel.from_pretrained(path.parent, gguf_file=path.name, dtype=torch.float32)
         # the weights are plain float tensors now; without this, save_pretrained refuses the model as
         # "quantized with gguf" and a trained tagger could not be saved
         model.hf_quantizer = None
         model.is_quantized = False
         if getattr(model.config, "quantization_config", None) is not None:
             del model.config.quantization_config
-        return AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name), model
+        return AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name), model
     path = resolve(name)
     return AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path)
 

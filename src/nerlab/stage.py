@@ -31,6 +31,51 @@ def load_params(path: str | Path = PARAMS) -> dict:
     return params
 
 
+class AuditedParams(dict):
+    """params.yaml as a dict that remembers which leaf values were read (``params["a"]["b"]``, ``.get``), for
+    the test that checks every value a stage reads is a declared DVC param of it. Sections are wrapped
+    when read, so a copy of a section still reports; values read from a copy of the top level are not seen."""
+
+    def __init__(self, data: dict, prefix: str = "", read: set | None = None):
+        super().__init__(data)
+        self.prefix = prefix
+        self.read = read if read is not None else set()
+        for key, value in data.items():
+            if isinstance(value, dict):
+                dict.__setitem__(self, key, AuditedParams(value, f"{prefix}{key}.", self.read))
+
+    def _note(self, key, value):
+        if not isinstance(value, dict):
+            self.read.add(f"{self.prefix}{key}")
+        return value
+
+    def __getitem__(self, key):
+        return self._note(key, dict.__getitem__(self, key))
+
+    def get(self, key, default=None):
+        return self._note(key, dict.get(self, key, default)) if key in self else default
+
+
+def audited(params: dict) -> dict:
+    """``params`` as :class:`AuditedParams` when ``NERLAB_PARAMS_AUDIT`` names a folder; the leaf keys read are
+    written there as ``<argv>.json`` when the process exits."""
+    folder = os.environ.get("NERLAB_PARAMS_AUDIT")
+    if not folder:
+        return params
+    import atexit
+    import json
+
+    wrapped = AuditedParams(params)
+    name = "_".join(Path(a).stem if i == 0 else a for i, a in enumerate(sys.argv)).replace("/", "_")
+
+    def dump():
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        (Path(folder) / f"{name}.json").write_text(json.dumps({"argv": sys.argv, "read": sorted(wrapped.read)}))
+
+    atexit.register(dump)
+    return wrapped
+
+
 def setup_logging() -> None:
     logging.basicConfig(level=os.environ.get("NERLAB_LOG", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
@@ -85,4 +130,4 @@ def main(run, description: str = "", options: dict[str, str] | None = None) -> N
     for flag, text in (options or {}).items():
         parser.add_argument(flag, help=text)
     args = vars(parser.parse_args())
-    entry(lambda: run(load_params(), **{k: v for k, v in args.items() if v is not None}))()
+    entry(lambda: run(audited(load_params()), **{k: v for k, v in args.items() if v is not None}))()

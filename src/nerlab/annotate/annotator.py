@@ -23,6 +23,7 @@ from nerlab.annotate.align import spans_to_tags, tags_to_spans
 from nerlab.annotate.cache import ResponseCache, request_key
 from nerlab.annotate.client import ChatClient, RequestFailed
 from nerlab.annotate.parse import TypeNames, parse_answer
+from nerlab.annotate.topics import parse_topic
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,13 @@ def entity_reader(names: TypeNames) -> Callable[[dict, str], Annotation]:
         return Annotation(row["id"], row["tokens"], tags, text, "ok" if parsed.ok else "format_error", counts)
 
     return read
+
+
+def topic_reader(row: dict, text: str) -> Annotation:
+    """Answer text -> a topic label (paper 002); no label (or several) is an unreadable answer."""
+    label = parse_topic(text)
+    return Annotation(row["id"], row["tokens"], ["O"] * len(row["tokens"]), text,
+                      "ok" if label else "format_error", {}, label=label)
 
 
 class LLMAnnotator:

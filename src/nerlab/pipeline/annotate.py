@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from nerlab import paths, plots, tracking
+from nerlab import distilled, paths, plots, tracking
 from nerlab.annotate.annotator import Annotation, parse_counts
 from nerlab.annotate.session import Session
 from nerlab.data.jsonl import read_json, read_split, write_json, write_jsonl
@@ -21,8 +21,6 @@ from nerlab.evaluation import evaluate, headline
 
 log = logging.getLogger(__name__)
 
-ANNOTATED = paths.DATA / "annotated"
-DISTILLED = paths.DATA / "distilled"
 
 
 def sample_and_pool(params: dict, train: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -69,28 +67,28 @@ def run(params: dict) -> dict:
     labels = read_json(prepared / "labels.json")
     sample, pool = sample_and_pool(params, read_split(prepared, "train"))
     session = Session(params, labels["types"], pool)
-    names = ["teacher"] if params["annotator"] == "teacher" else list(cfg["run_prompts"])
-    result = {"dataset": dataset, "annotator": session.info.describe(), "sample_size": len(sample),
+    names = session.backend.runs(cfg["run_prompts"])
+    result = {"dataset": dataset, "annotator": session.backend.describe(), "sample_size": len(sample),
               "shots": cfg["shots"], "shot_selection": cfg["shot_selection"], "prompts": {}}
-    out_dir = ANNOTATED / dataset
+    out_dir = paths.ANNOTATED / dataset
     tracked = {"dataset": dataset, "seed": params["seed"], "annotator": params["annotator"], "annotate": cfg}
     with tracking.run(f"annotate:{dataset}", tracked, enabled=params.get("tracking", {}).get("enabled", True)) as ml, \
             session.open() as s:
-        ml.tags({"annotator_model": session.info.describe()})
+        ml.tags({"annotator_model": session.backend.describe()})
         for name in names:
-            log.info("annotating %d %s sentences with %s (prompt %s)", len(sample), dataset, session.info.describe(),
+            log.info("annotating %d %s sentences with %s (prompt %s)", len(sample), dataset, session.backend.describe(),
                      name)
             annotations, usage = s.entities_for(sample, name, desc=f"annotate ({name})")
             write_jsonl(out_dir / f"{name}.jsonl", annotation_rows(annotations, sample))
             scores = quality(sample, annotations)
             entry = {"quality": scores, "parse": parse_counts(annotations),
-                     "usage": usage.as_dict(cfg["prices"].get(session.info.model))}
+                     "usage": usage.as_dict(cfg["prices"].get(session.backend.model))}
             result["prompts"][name] = entry
             log.info("%s: %s; %s", name, headline(scores), entry["usage"])
             ml.metrics(entry, prefix=f"annotate.{name}")
             if name == cfg["distill_prompt"] or len(names) == 1:
                 kept = distilled_rows(annotations, sample)
-                write_jsonl(DISTILLED / dataset / "train.jsonl", kept)
+                distilled.write(dataset, kept, session.backend.describe(), name)
                 result["distilled"] = {"prompt": name, "sentences": len(kept),
                                        "dropped": len(sample) - len(kept)}
     per_type_figure(result)

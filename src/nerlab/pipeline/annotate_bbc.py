@@ -1,6 +1,6 @@
 """annotate_bbc stage (paper 003 phase two): distilled BBC News sentences.
 
-Articles are split into sentences (``nerlab.text``), sentences of at least
+The fetch_bbc stage's articles are split into sentences (``nerlab.text``), sentences of at least
 ``annotate.bbc.min_tokens`` tokens are kept, a seeded sample of
 ``max_sentences`` is annotated with ``annotate.bbc.prompt``, and answers that
 could not be read or that name no entity are dropped (the paper: "removing
@@ -14,62 +14,42 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from nerlab import paths, plots, tracking
+from nerlab import distilled, paths, plots, tracking
 from nerlab.annotate.annotator import parse_counts
 from nerlab.annotate.session import Session
-from nerlab.data import catalog
+from nerlab.articles import BBC, long_sentences, read_articles
 from nerlab.data.jsonl import read_json, read_split, write_json, write_jsonl
-from nerlab.data.prepare import FetchConfig, read_raw_text
 from nerlab.data.sampling import subset
-from nerlab.pipeline.annotate import ANNOTATED, DISTILLED, annotation_rows, distilled_rows
-from nerlab.text import split_sentences, tokenize
+from nerlab.pipeline.annotate import annotation_rows, distilled_rows
 
 log = logging.getLogger(__name__)
 
 
-def bbc_articles(params: dict) -> list[dict]:
-    return read_raw_text(catalog.get("bbc_news"), FetchConfig.from_params(params["data"]))[0]
-
-
-def long_sentences(articles: list[dict], min_tokens: int) -> list[dict]:
-    """Every sentence of every article (duplicated articles once) with at least ``min_tokens`` tokens."""
-    rows = []
-    for article in articles:
-        if article["duplicate_of"]:
-            continue
-        for i, sentence in enumerate(split_sentences(article["text"])):
-            tokens, _ = tokenize(sentence)
-            if len(tokens) >= min_tokens:
-                rows.append({"id": f"bbc-{article['id']}-{i:03d}", "doc_id": f"bbc-{article['id']}",
-                             "category": article["category"], "tokens": tokens})
-    return rows
-
-
 def run(params: dict) -> dict:
     cfg = params["annotate"]["bbc"]
-    candidates = long_sentences(bbc_articles(params), int(cfg["min_tokens"]))
+    candidates = long_sentences(read_articles(BBC), int(cfg["min_tokens"]))
     sample = subset(candidates, int(cfg["max_sentences"]), int(params["seed"]))
     prepared = paths.prepared(params["dataset"])  # the dataset's entity types and its few-shot pool
     labels = read_json(prepared / "labels.json")
     session = Session(params, labels["types"], read_split(prepared, "train"))
-    out_dir = ANNOTATED / "bbc_news"
+    out_dir = paths.ANNOTATED / BBC
     with tracking.run("annotate_bbc", {"seed": params["seed"], "annotator": params["annotator"],
                                        "annotate.bbc": cfg}, enabled=params.get("tracking", {}).get("enabled", True)) \
             as ml, session.open() as s:
         log.info("annotating %d of %d long BBC sentences (>= %s tokens) with %s", len(sample), len(candidates),
-                 cfg["min_tokens"], session.info.describe())
+                 cfg["min_tokens"], session.backend.describe())
         annotations, usage = s.entities_for(sample, cfg["prompt"], desc="annotate BBC")
         write_jsonl(out_dir / f"{cfg['prompt']}.jsonl", annotation_rows(annotations))
         kept = distilled_rows(annotations, sample, require_entities=True, keep=("id", "doc_id", "category"))
-        write_jsonl(DISTILLED / "bbc_news" / "train.jsonl", kept)
+        distilled.write(BBC, kept, session.backend.describe(), cfg["prompt"])
         count = lambda rows: dict(sorted(Counter(r["category"] for r in rows).items()))  # noqa: E731
-        result = {"annotator": session.info.describe(), "prompt": cfg["prompt"], "min_tokens": cfg["min_tokens"],
+        result = {"annotator": session.backend.describe(), "prompt": cfg["prompt"], "min_tokens": cfg["min_tokens"],
                   "long_sentences": len(candidates), "annotated": len(sample), "kept": len(kept),
                   "dropped_format": sum(a.status != "ok" for a in annotations),
                   "dropped_no_entity": sum(a.status == "ok" and all(t == "O" for t in a.tags) for a in annotations),
                   "per_category": {"long": count(candidates), "annotated": count(sample), "kept": count(kept)},
                   "parse": parse_counts(annotations), "usage": usage.as_dict(params["annotate"]["prices"].get(
-                      session.info.model))}
+                      session.backend.model))}
         ml.metrics(result)
     cats = sorted(result["per_category"]["long"])
     plots.bars(paths.PLOTS / "annotate" / "bbc_categories.png", cats,

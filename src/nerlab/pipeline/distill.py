@@ -19,16 +19,15 @@ import statistics
 import time
 from pathlib import Path
 
-from nerlab import paths, plots, tracking
+from nerlab import distilled, paths, plots, tracking
 from nerlab.data.jsonl import read_json, read_jsonl, read_split, write_json
 from nerlab.data.sampling import subset
 from nerlab.errors import DataError, NerlabError
-from nerlab.evaluation import evaluate, headline
+from nerlab.evaluation import headline
 from nerlab.finetune.blending import DISTILLED, ORIGINAL, PAPER_K, PAPER_N, Blend
 from nerlab.finetune.labels import LabelSpace
-from nerlab.finetune.train import fingerprint, train
+from nerlab.finetune.recipe import Recipe
 from nerlab.pipeline.finished import Finished
-from nerlab.pipeline.finetune import build_tagger, configs, recipe_params
 
 log = logging.getLogger(__name__)
 
@@ -42,15 +41,9 @@ def blend_of(cfg: dict) -> Blend:
         raise NerlabError(f"params.yaml: distill: {err}") from None
 
 
-def run_params(params: dict, seed: int) -> dict:
-    """The finetune-shaped params one repeat trains with: distill's encoder, architecture and training
-    settings over the finetune block."""
-    return recipe_params(params, "distill", seed)
-
-
 def annotated_ids(dataset: str) -> set[str]:
     """Every sentence the annotate stage sent to the annotator, whichever prompt."""
-    folder = paths.DATA / "annotated" / dataset
+    folder = paths.ANNOTATED / dataset
     files = sorted(folder.glob("*.jsonl"))
     if not files:
         raise NerlabError(f"{folder}: no annotations found; run the annotate stage first (dvc repro annotate)")
@@ -70,15 +63,15 @@ def load_data(params: dict, space: LabelSpace) -> dict:
     train_split = read_split(paths.prepared(dataset), "train")
     exclude = annotated_ids(dataset)
     original = subset([r for r in train_split if r["id"] not in exclude], d["original_size"], int(params["seed"]))
-    sets = {"distilled_conll": paths.DATA / "distilled" / dataset / "train.jsonl"}
+    sets = {"distilled_conll": distilled.folder(dataset) / "train.jsonl"}
     if d["bbc"]:
-        sets["distilled_bbc"] = paths.DATA / "distilled" / "bbc_news" / "train.jsonl"
-    distilled = {}
+        sets["distilled_bbc"] = distilled.folder(paths.BBC) / "train.jsonl"
+    annotated = {}
     for name, path in sets.items():
         rows = read_jsonl(path)
         check_labels(path, rows, space.tags)
-        distilled[name] = rows
-    return {"original": original, **distilled}
+        annotated[name] = rows
+    return {"original": original, **annotated}
 
 
 def mean_std(runs: list[dict]) -> tuple[dict, dict]:
@@ -94,66 +87,65 @@ def mean_std(runs: list[dict]) -> tuple[dict, dict]:
     return combine(runs, statistics.fmean), combine(runs, std)
 
 
-def run_repeat(params: dict, space: LabelSpace, data: dict, repeat: int, blend: Blend, ml) -> dict:
-    d = params["distill"]
+def run_repeat(params: dict, space: LabelSpace, data: dict, test_rows: list[dict], coarse_map: dict | None,
+               repeat: int, blend: Blend, ml) -> dict:
     seed = int(params["seed"]) + repeat
-    rp = run_params(params, seed)
-    arch, cfg = configs(rp)
-    distilled = [r for name, rows in data.items() if name != "original" for r in rows]
-    rows = distilled + data["original"]
-    sources = [DISTILLED] * len(distilled) + [ORIGINAL] * len(data["original"])
-    tagger, used, notes = build_tagger(rp, arch, space, seed, stands_in_for=d.get("paper_encoder"))
-    key = fingerprint("distill", rp, [r["id"] for r in rows], sources)
+    recipe = Recipe.of_section(params, "distill", seed)
+    annotated = [r for name, rows in data.items() if name != "original" for r in rows]
+    rows = annotated + data["original"]
+    sources = [DISTILLED] * len(annotated) + [ORIGINAL] * len(data["original"])
+    key = recipe.key("distill", [r["id"] for r in rows], sources)
     finished = Finished(STATE_DIR)
     kept = finished.get(f"repeat-{repeat}", key)
     if kept is not None:
         return kept
     start = time.perf_counter()
-    history = train(tagger, cfg, rows, read_split(paths.prepared(params["dataset"]), "dev"),
-                    STATE_DIR / "model", STATE_DIR / f"train-{repeat}", run_key=key, sources=sources, blend=blend,
-                    on_epoch=lambda epoch, record: ml.metrics(record, step=epoch, prefix=f"repeat{repeat + 1}"))["history"]
-    train_seconds = time.perf_counter() - start
-    test_rows = read_split(paths.prepared(params["dataset"]), "test")
-    scores = evaluate([r["tags"] for r in test_rows], tagger.predict(test_rows, cfg.eval_batch_size))
-    result = {"seed": seed, "encoder_used": used, "notes": notes, "test": scores,
-              "train_seconds": round(train_seconds, 1), "seconds": round(time.perf_counter() - start, 1),
+    trained = recipe.train_and_score(
+        space, rows, [], model_dir=STATE_DIR / "model", state_dir=STATE_DIR / f"train-{repeat}", run_key=key,
+        test_rows=test_rows, coarse_map=coarse_map, sources=sources, blend=blend,
+        predictions=STATE_DIR / "predictions" / f"repeat-{repeat + 1}.test.jsonl",  # kept with a finished repeat
+        on_epoch=lambda epoch, record: ml.metrics(record, step=epoch, prefix=f"repeat{repeat + 1}"))
+    history = trained.history
+    result = {"seed": seed, "encoder_used": trained.encoder_used, "notes": trained.notes, "test": trained.test,
+              "train_seconds": round(trained.train_seconds, 1), "seconds": round(time.perf_counter() - start, 1),
               "sentences_seen": sum(r["train_examples"] for r in history),
               "epochs": [{k: r[k] for k in ("epoch", "w_distilled", "w_original", "distilled_sentences",
                                              "original_sentences", "lr", "train_loss")} for r in history]}
-    log.info("repeat %d (seed %d): %s, %.0f s, %d sentences seen", repeat + 1, seed, headline(scores),
+    log.info("repeat %d (seed %d): %s, %.0f s, %d sentences seen", repeat + 1, seed, headline(trained.test),
              result["seconds"], result["sentences_seen"])
     finished.put(f"repeat-{repeat}", key, result)
     return result
 
 
 def annotator_of(dataset: str, bbc: bool) -> str:
-    """Who produced the distilled data (from the annotate stages' metrics)."""
-    names = []
-    for path in [paths.METRICS / "annotate.json"] + ([paths.METRICS / "annotate_bbc.json"] if bbc else []):
-        if path.is_file():
-            names.append(read_json(path).get("annotator", "?"))
-    return " / ".join(dict.fromkeys(names)) or "unknown"
+    """Who produced the distilled data (written beside it by the annotate stages)."""
+    names = [distilled.source(name)["annotator"] for name in [dataset] + ([paths.BBC] if bbc else [])]
+    return " / ".join(dict.fromkeys(names))
 
 
 def run(params: dict) -> dict:
     dataset, d = params["dataset"], params["distill"]
     blend = blend_of(d)
-    space = LabelSpace.from_labels_json(read_json(paths.prepared(dataset) / "labels.json"))
+    recipe = Recipe.of_section(params, "distill", int(params["seed"]))  # checked before any work
+    labels = read_json(paths.prepared(dataset) / "labels.json")
+    space = LabelSpace.from_labels_json(labels)
     data = load_data(params, space)
     sizes = {name: len(rows) for name, rows in data.items()}
     repeats = int(d["repeats"])
     if repeats < 1:
         raise NerlabError(f"params.yaml: distill.repeats must be >= 1, got {repeats}")
-    log.info("distill %s: %s, LR decay %s, %s, %d repeat(s)", dataset, blend.label(),
-             d.get("train", {}).get("lr_decay", params["finetune"]["lr_decay"]), sizes, repeats)
+    log.info("distill %s: %s, LR decay %s, %s, %d repeat(s)", dataset, blend.label(), recipe.cfg.lr_decay, sizes,
+             repeats)
     tracked = {"dataset": dataset, "seed": params["seed"], "distill": d, "sizes": sizes}
     with tracking.run(f"distill:{dataset}", tracked, enabled=params.get("tracking", {}).get("enabled", True)) as ml:
-        runs = [run_repeat(params, space, data, r, blend, ml) for r in range(repeats)]
+        test_rows = read_split(paths.prepared(dataset), "test")
+        runs = [run_repeat(params, space, data, test_rows, labels.get("coarse_map"), r, blend, ml)
+                for r in range(repeats)]
         mean, std = mean_std([r["test"] for r in runs])
         first = runs[0]
-        epochs = int(run_params(params, 0)["finetune"]["epochs"])
+        epochs = recipe.cfg.epochs
         summary = {"dataset": dataset, "variant": blend.label(), "schedule": blend.schedule, "k": blend.k,
-                   "n": blend.n, "bbc": bool(d["bbc"]), "lr_decay": float(run_params(params, 0)["finetune"]["lr_decay"]),
+                   "n": blend.n, "bbc": bool(d["bbc"]), "lr_decay": recipe.cfg.lr_decay,
                    "epochs": epochs, "repeats": repeats, "seeds": [r["seed"] for r in runs],
                    "annotator": annotator_of(dataset, bool(d["bbc"])), "encoder_used": first["encoder_used"],
                    "notes": first["notes"], "sizes": sizes,
@@ -167,6 +159,9 @@ def run(params: dict) -> dict:
         write_json(paths.METRICS / "distill.json", summary)
         figures(blend, epochs, first["epochs"])
         ml.artifact(paths.PLOTS / "distill")
+    out = paths.PREDICTIONS / "distill" / dataset  # each repeat's test predictions (paired comparisons)
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(STATE_DIR / "predictions", out)
     shutil.rmtree(STATE_DIR, ignore_errors=True)  # finished: nothing left to resume
     log.info("distill %s (%s): test micro-F1 %.4f +- %.4f over %d repeat(s), %.0f s per run", dataset, blend.label(),
              mean["micro_f1"], std["micro_f1"], repeats, summary["seconds_per_run"])

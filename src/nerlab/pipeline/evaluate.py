@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import time
 
 from nerlab import paths, plots, taggers, tracking
-from nerlab.data.jsonl import SPLITS, count_rows, read_json, read_split, write_json, write_jsonl
-from nerlab.evaluation import MISSED, SPURIOUS, evaluate, headline, span_confusion
+from nerlab.data.jsonl import SPLITS, count_rows, read_json, read_split, write_json
+from nerlab.evaluation import MISSED, SPURIOUS, headline, span_confusion
+from nerlab.scoring import predict_and_score
 
 log = logging.getLogger(__name__)
 
@@ -36,19 +36,12 @@ def run(params: dict) -> dict:
     with tracking.run(f"evaluate:{dataset}", {"dataset": dataset, "evaluate": params["evaluate"]},
                       enabled=params.get("tracking", {}).get("enabled", True)) as mlrun:
         for name in params["evaluate"]["models"]:
-            tagger = taggers.load(name)
-            start = time.perf_counter()
-            pred = tagger.predict(test)
-            seconds = time.perf_counter() - start
-            write_jsonl(paths.PREDICTIONS / dataset / f"{name}.test.jsonl",
-                        ({"id": s["id"], "tokens": s["tokens"], "gold": s["tags"], "pred": p}
-                         for s, p in zip(test, pred)))
-            scores = evaluate(gold, pred, labels.get("coarse_map"))
-            scores["predict_seconds"] = round(seconds, 2)
-            scores["sentences_per_second"] = round(len(test) / max(seconds, 1e-9), 1)
+            out = paths.PREDICTIONS / dataset / f"{name}.test.jsonl"
+            scored = predict_and_score(taggers.load(name), test, labels.get("coarse_map"), out)
+            scores = {**scored.scores, **scored.speed}
             log.info("%s test: %s", name, headline(scores))
             result[name] = scores
-            confusion_figures(name, gold, pred)
+            confusion_figures(name, gold, scored.predicted)
             mlrun.metrics(scores, prefix=f"test.{name}")
             mlrun.artifact(paths.PLOTS / "confusion" / f"{name}.png")
     write_json(paths.METRICS / "test.json", result)

@@ -16,16 +16,13 @@ from __future__ import annotations
 import logging
 import shutil
 import statistics
-import time
 
 from nerlab import paths, plots, tracking
 from nerlab.data.jsonl import read_json, read_split, write_json
 from nerlab.data.sampling import subset
 from nerlab.errors import NerlabError
-from nerlab.evaluation import evaluate
 from nerlab.finetune.labels import LabelSpace
-from nerlab.finetune.train import fingerprint, train
-from nerlab.pipeline.finetune import build_tagger, configs, recipe_params
+from nerlab.finetune.recipe import Recipe
 from nerlab.pipeline.finished import Finished
 
 log = logging.getLogger(__name__)
@@ -45,27 +42,26 @@ def settings(params: dict) -> tuple[list[int], list[int]]:
     return sizes, seeds
 
 
-def point(params: dict, space: LabelSpace, rows: list[dict], test_rows: list[dict], size: int, seed: int,
-          finished: Finished, ml) -> dict:
+def point(params: dict, space: LabelSpace, rows: list[dict], test_rows: list[dict], coarse_map: dict | None,
+          size: int, seed: int, finished: Finished, ml) -> dict:
     """Train on ``rows`` with the paper's recipe and ``seed``; score on test."""
-    rp = recipe_params(params, "paper002", seed)
-    arch, cfg = configs(rp)
-    key = fingerprint("learning_curve", rp, [r["id"] for r in rows])
+    recipe = Recipe.of_section(params, "paper002", seed)
+    key = recipe.key("learning_curve", [r["id"] for r in rows])
     name = f"size{size}-seed{seed}"
     kept = finished.get(name, key)
     if kept is not None:
         return kept
-    tagger, used, notes = build_tagger(rp, arch, space, seed, stands_in_for=params["paper002"].get("paper_encoder"))
-    start = time.perf_counter()
-    history = train(tagger, cfg, rows, [], STATE_DIR / "model", STATE_DIR / f"train-{name}", run_key=key,
-                    on_epoch=lambda epoch, record: ml.metrics(record, step=epoch, prefix=name))["history"]
-    train_seconds = time.perf_counter() - start
-    scores = evaluate([r["tags"] for r in test_rows], tagger.predict(test_rows, cfg.eval_batch_size))
+    trained = recipe.train_and_score(space, rows, [], model_dir=STATE_DIR / "model",
+                                     state_dir=STATE_DIR / f"train-{name}", run_key=key, test_rows=test_rows,
+                                     coarse_map=coarse_map,
+                                     on_epoch=lambda epoch, record: ml.metrics(record, step=epoch, prefix=name))
+    scores = trained.test
     result = {"size": size, "seed": seed, **{k: scores[k] for k in SCORES}, "precision": scores["precision"],
-              "recall": scores["recall"], "train_seconds": round(train_seconds, 1),
-              "final_train_loss": history[-1]["train_loss"], "encoder_used": used, "notes": notes}
+              "recall": scores["recall"], "train_seconds": round(trained.train_seconds, 1),
+              "final_train_loss": trained.history[-1]["train_loss"], "encoder_used": trained.encoder_used,
+              "notes": trained.notes}
     log.info("size %d, seed %d: micro-F1 %.4f, token accuracy %.4f (%.0f s)", size, seed, scores["micro_f1"],
-             scores["token_accuracy"], train_seconds)
+             scores["token_accuracy"], trained.train_seconds)
     finished.put(name, key, result)
     return result
 
@@ -90,12 +86,15 @@ def run(params: dict) -> dict:
     train_split, test_rows = read_split(prepared, "train"), read_split(prepared, "test")
     if max(sizes) > len(train_split):
         raise NerlabError(f"learning_curve.sizes: {max(sizes)} sentences asked, train has {len(train_split)}")
-    space = LabelSpace.from_labels_json(read_json(prepared / "labels.json"))
+    Recipe.of_section(params, "paper002", seeds[0])  # settings checked before any training
+    labels = read_json(prepared / "labels.json")
+    space = LabelSpace.from_labels_json(labels)
     finished = Finished(STATE_DIR)
     tracked = {"dataset": dataset, "learning_curve": params["learning_curve"], "paper002": params["paper002"]}
     with tracking.run(f"learning_curve:{dataset}", tracked,
                       enabled=params.get("tracking", {}).get("enabled", True)) as ml:
-        points = [point(params, space, subset(train_split, size, seed), test_rows, size, seed, finished, ml)
+        points = [point(params, space, subset(train_split, size, seed), test_rows, labels.get("coarse_map"), size, seed,
+                        finished, ml)
                   for seed in seeds for size in sizes]
         summary = {"dataset": dataset, "sizes": sizes, "seeds": seeds, "test_sentences": len(test_rows),
                    "encoder_used": points[0]["encoder_used"], "notes": points[0]["notes"],

@@ -34,9 +34,9 @@ def run(params: dict) -> dict:
         annotations, usage = s.entities_for(rows, cfg["prompt"], desc=f"LLM tagger ({cfg['split']})")
         write_jsonl(paths.PREDICTIONS / "llm_tagger" / dataset / f"{cfg['split']}.jsonl", annotation_rows(annotations, rows))
         scores = evaluate([r["tags"] for r in rows], [a.tags for a in annotations], labels.get("coarse_map"))
-        result = {"dataset": dataset, "annotator": session.info.describe(), "prompt": cfg["prompt"],
+        result = {"dataset": dataset, "annotator": session.backend.describe(), "prompt": cfg["prompt"],
                   "split": cfg["split"], "sentences": len(rows), **scores, "parse": parse_counts(annotations),
-                  "usage": usage.as_dict(params["annotate"]["prices"].get(session.info.model))}
+                  "usage": usage.as_dict(params["annotate"]["prices"].get(session.backend.model))}
         log.info("LLM as tagger on %d %s sentences: %s", len(rows), cfg["split"], headline(scores))
         ml.metrics(result)
     write_json(paths.METRICS / "llm_tagger.json", result)

@@ -17,18 +17,15 @@ entities), ``metrics/multitask/<task>.json`` and ``metrics/plots/multitask/<task
 from __future__ import annotations
 
 import logging
-import time
 
 from nerlab import paths, plots, tracking
 from nerlab.annotate.topics import TOPICS
 from nerlab.data.jsonl import read_json, read_jsonl, read_split, write_json
 from nerlab.data.sampling import subset
 from nerlab.errors import DataError, NerlabError
-from nerlab.evaluation import classification, evaluate, headline
+from nerlab.evaluation import headline
 from nerlab.finetune.labels import LabelSpace
-from nerlab.finetune.train import fingerprint, train
-from nerlab.pipeline.finetune import build_tagger, configs, recipe_params
-from nerlab.pipeline.topics import TOPIC_DIR
+from nerlab.finetune.recipe import Recipe
 
 log = logging.getLogger(__name__)
 
@@ -70,23 +67,20 @@ def run(params: dict, task: str) -> dict:
     spec = task_settings(params, task)
     seed = int(params["seed"])
     prepared = paths.prepared(dataset)
-    train_rows = labelled(TOPIC_DIR / dataset / "train.jsonl", {r["id"]: r for r in read_split(prepared, "train")})
+    train_rows = labelled(paths.TOPICS / dataset / "train.jsonl", {r["id"]: r for r in read_split(prepared, "train")})
     size = mt["train_size"]
     if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 1):
         raise NerlabError(f"params.yaml: multitask.train_size must be a positive integer or null, got {size!r}")
     train_rows = subset(train_rows, size, seed)
     test_rows = read_split(prepared, "test")
-    topic_test = labelled(TOPIC_DIR / dataset / "test.jsonl", {r["id"]: r for r in test_rows})
+    topic_test = labelled(paths.TOPICS / dataset / "test.jsonl", {r["id"]: r for r in test_rows})
     if spec["task"] != "token" and not (train_rows and topic_test):
-        raise NerlabError(f"{TOPIC_DIR / dataset}: no topic-labelled {'train' if not train_rows else 'test'} "
+        raise NerlabError(f"{paths.TOPICS / dataset}: no topic-labelled {'train' if not train_rows else 'test'} "
                           "sentences for a sequence head; see metrics/topics.json (labeller, unreadable answers)")
-    rp = {**recipe_params(params, "paper002", seed), "heads": {**spec, "weighting_lr": mt["weighting_lr"]}}
-    try:
-        arch, cfg = configs(rp)
-    except NerlabError as err:
-        raise NerlabError(f"{err} (multitask.tasks.{task})") from None
-    space = LabelSpace.from_labels_json(read_json(prepared / "labels.json")).with_topics(list(TOPICS))
-    tagger, used, notes = build_tagger(rp, arch, space, seed, stands_in_for=params["paper002"].get("paper_encoder"))
+    heads = {**spec, "weighting_lr": mt["weighting_lr"]}
+    recipe = Recipe.of_section(params, "paper002", seed, heads=heads, where=f"multitask.tasks.{task}")
+    labels = read_json(prepared / "labels.json")
+    space = LabelSpace.from_labels_json(labels).with_topics(list(TOPICS))
     model_dir = paths.MODELS / "multitask" / task
     tracked = {"dataset": dataset, "seed": seed, "task": task, "heads": spec, "paper002": params["paper002"],
                "train_size": len(train_rows), "weighting_lr": mt["weighting_lr"]}
@@ -94,23 +88,24 @@ def run(params: dict, task: str) -> dict:
              dict(sorted(_counts(train_rows).items())))
     with tracking.run(f"multitask:{task}:{dataset}", tracked,
                       enabled=params.get("tracking", {}).get("enabled", True)) as ml:
-        start = time.perf_counter()
-        history = train(tagger, cfg, train_rows, [], model_dir, STATE_DIR / task,
-                        run_key=fingerprint("multitask", rp, [r["id"] for r in train_rows]),
-                        on_epoch=lambda epoch, record: ml.metrics(record, step=epoch))["history"]
+        trained = recipe.train_and_score(
+            space, train_rows, [], model_dir=model_dir, state_dir=STATE_DIR / task,
+            run_key=recipe.key("multitask", [r["id"] for r in train_rows]), test_rows=test_rows,
+            coarse_map=labels.get("coarse_map"), topic_rows=topic_test, topic_classes=list(TOPICS),
+            predictions=paths.PREDICTIONS / "multitask" / dataset / task / "test.jsonl",
+            topic_predictions=paths.PREDICTIONS / "multitask" / dataset / task / "topics.test.jsonl",
+            on_epoch=lambda epoch, record: ml.metrics(record, step=epoch))
+        history = trained.history
         summary = {"dataset": dataset, "task": task, **{k: spec.get(k) for k in sorted(TASK_KEYS)},
-                   "encoder_used": used, "notes": notes, "train_sentences": len(train_rows),
+                   "encoder_used": trained.encoder_used, "notes": trained.notes, "train_sentences": len(train_rows),
                    "train_topics": _counts(train_rows), "epochs": len(history),
-                   "train_seconds": round(time.perf_counter() - start, 1),
+                   "train_seconds": round(trained.train_seconds, 1),
                    "seconds_per_epoch": round(sum(r["epoch_seconds"] for r in history) / len(history), 2)}
-        if tagger.has_tags:
-            scores = evaluate([r["tags"] for r in test_rows], tagger.predict(test_rows, cfg.eval_batch_size))
-            summary["token"] = scores
-            log.info("multitask %s, token head on test: %s", task, headline(scores))
-        if tagger.has_topics:
-            predicted = tagger.predict_topics(topic_test, cfg.eval_batch_size)
-            scores = classification([r["topic"] for r in topic_test], predicted, list(TOPICS))
-            summary["sequence"] = scores
+        if trained.test is not None:
+            summary["token"] = trained.test
+            log.info("multitask %s, token head on test: %s", task, headline(trained.test))
+        if trained.sequence is not None:
+            scores = summary["sequence"] = trained.sequence
             log.info("multitask %s, sequence head on %d labelled test sentences: accuracy %.4f, weighted F1 "
                      "%.4f, macro F1 %.4f", task, len(topic_test), scores["accuracy"], scores["weighted_f1"],
                      scores["macro_f1"])

@@ -20,25 +20,20 @@ from nerlab import paths, plots, tracking
 from nerlab.annotate.session import Session
 from nerlab.annotate.topic_teacher import TopicTeacher
 from nerlab.annotate.topics import TOPICS
+from nerlab.articles import BBC, long_sentences, read_articles
 from nerlab.data.jsonl import read_split, write_json, write_jsonl
 from nerlab.data.sampling import subset
 from nerlab.errors import NerlabError
 
 log = logging.getLogger(__name__)
 
-TOPIC_DIR = paths.DATA / "topics"
-
-
 LABELLERS = ("llm", "bbc")
 
 
 def _llm_labels(params: dict, splits: dict[str, list[dict]], result: dict):
     """Yield (split, labelled rows, counts) from the annotator backend."""
-    if params["annotator"] == "teacher":
-        raise NerlabError("topics with labeller 'llm' needs an LLM annotator (local or openai), not a teacher "
-                          "model; set annotate.topics.labeller: bbc for the classifier")
     session = Session(params, [], [])
-    result["annotator"] = session.info.describe()
+    result["annotator"] = session.backend.describe()
     with session.open() as s:
         for split, rows in splits.items():
             annotations, usage = s.topics_for(rows, desc=f"topics ({split})")
@@ -49,15 +44,13 @@ def _llm_labels(params: dict, splits: dict[str, list[dict]], result: dict):
 
 
 def _bbc_labels(params: dict, splits: dict[str, list[dict]], result: dict):
-    from nerlab.pipeline.annotate_bbc import bbc_articles, long_sentences
-
     cfg = params["annotate"]["topics"]
     try:
         teacher = TopicTeacher(float(cfg["min_confidence"]), int(params["seed"]))
         min_tokens = int(cfg["min_tokens"])
     except (TypeError, ValueError) as err:
         raise NerlabError(f"params.yaml: annotate.topics: {err}") from None
-    teacher.fit(long_sentences(bbc_articles(params), min_tokens))
+    teacher.fit(long_sentences(read_articles(BBC), min_tokens))
     result["annotator"] = teacher.describe()
     result["teacher_heldout"] = teacher.heldout
     for split, rows in splits.items():
@@ -84,7 +77,7 @@ def run(params: dict) -> dict:
     with tracking.run(f"topics:{dataset}", {"seed": seed, "annotator": params["annotator"], "topics": cfg},
                       enabled=params.get("tracking", {}).get("enabled", True)) as ml:
         for split, labelled, extra in source(params, splits, result):
-            write_jsonl(TOPIC_DIR / dataset / f"{split}.jsonl", labelled)
+            write_jsonl(paths.TOPICS / dataset / f"{split}.jsonl", labelled)
             counts = Counter(r["label"] for r in labelled)
             result["splits"][split] = {"sentences": len(splits[split]), "labelled": len(labelled), **extra,
                                        "labels": {t: counts.get(t, 0) for t in TOPICS}}
