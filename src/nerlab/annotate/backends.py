@@ -25,6 +25,7 @@ from nerlab import paths
 from nerlab.annotate.annotator import Annotation, LLMAnnotator, TeacherAnnotator, Usage
 from nerlab.annotate.cache import ResponseCache
 from nerlab.annotate.client import ChatClient, ClientConfig
+from nerlab.data.jsonl import read_json
 from nerlab.errors import NerlabError
 from nerlab.tracking import project_root
 
@@ -62,6 +63,10 @@ class Backend:
     def runs(self, prompts: list[str]) -> list[str]:
         """The annotation runs made for ``prompts`` (an LLM: one per prompt)."""
         return list(prompts)
+
+    def note(self) -> str:
+        """What every output made from this backend's annotations must say ('' when nothing)."""
+        return ""
 
     def open(self, prompter: Prompter) -> contextlib.AbstractContextManager[Opened]:
         raise NotImplementedError
@@ -168,6 +173,12 @@ class TeacherBackend(Backend):
 
     def runs(self, prompts: list[str]) -> list[str]:
         return [self.name]  # a model answers no prompt: one run, named after the backend
+
+    def note(self) -> str:
+        meta = Path(self.model) / "teacher.json"  # written by the teacher stage
+        if meta.is_file():
+            return str(read_json(meta)["note"])
+        return f"a trained model ({self.model}) stands in for the paper's LLM annotator"
 
     @contextlib.contextmanager
     def open(self, prompter: Prompter) -> Iterator[Opened]:
