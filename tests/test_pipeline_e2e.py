@@ -215,3 +215,15 @@ def test_dvc_repro_end_to_end(tmp_path):
     assert cells["B (pure CoNLL distilled)"] == "- (0.683)"  # not run
     assert "2 of 10 columns run" in table and "teacher:models/teacher" in table
     assert "stands in for the paper's bert-base-uncased" in table
+
+    # a claim with confidence: both sides as experiments over 2 seeds each, bootstrapped from their predictions
+    queued = run([nerlab, "findings", "queue", "--only", "p003-D-vs-A", "--set", "distill.train.epochs=2",
+                  "--set", "distill.repeats=2", "--set", "distill.original_size=20"], project, env)
+    assert queued.count("dvc exp run --queue -n findings-") == 2
+    run([*dvc, "exp", "run", "--run-all", "-j", "1"], project, env)
+    shown = run([nerlab, "findings", "collect", "--only", "p003-D-vs-A"], project, env)
+    found = json.loads((project / "metrics/findings.json").read_text())["claims"]
+    assert [f["id"] for f in found] == ["p003-D-vs-A"] and found[0]["ours"]["a"]["runs"] == 2
+    assert found[0]["verdict"] in ("holds", "fails", "inconclusive") and found[0]["resamples"] == 1000
+    low, high = found[0]["interval"]
+    assert low <= high and "| 003 |" in shown

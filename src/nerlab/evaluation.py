@@ -214,9 +214,12 @@ def paired_bootstrap(gold: list[list[str]], runs_a: list[list[list[str]]], runs_
 
 def verdict(low: float, high: float, expected: int) -> str:
     """``holds`` when the interval excludes 0 on the side the claim expects (``expected``: +1 "B > A",
-    -1 "B < A"), ``fails`` when it excludes 0 on the other side, else ``inconclusive``."""
+    -1 "B < A"), ``fails`` when it excludes 0 on the other side, else ``inconclusive``. A claim of no
+    difference (``expected`` 0) holds while the interval covers 0 and fails when it does not."""
+    if expected == 0:
+        return "holds" if low <= 0 <= high else "fails"
     if expected not in (1, -1):
-        raise ValueError(f"expected must be +1 or -1, got {expected}")
+        raise ValueError(f"expected must be +1, -1 or 0, got {expected}")
     if low > 0:
         return "holds" if expected == 1 else "fails"
     if high < 0:
