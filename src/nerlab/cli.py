@@ -17,7 +17,13 @@ def _predict(args) -> None:
         path = Path(args.file)
         if not path.is_file():
             raise NerlabError(f"{path}: file not found")
-        texts = path.read_text(encoding="utf-8").splitlines()
+        raw = path.read_bytes()
+        try:
+            texts = raw.decode("utf-8-sig").splitlines()
+        except UnicodeDecodeError as err:
+            line = raw[:err.start].count(b"\n") + 1
+            raise NerlabError(f"{path}:{line}: not UTF-8 (byte 0x{raw[err.start]:02X}); convert it first, e.g. "
+                              f"iconv -f latin1 -t utf-8 {path}") from None
     elif args.text:
         texts = [" ".join(args.text)]
     else:
