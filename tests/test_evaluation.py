@@ -99,7 +99,8 @@ def test_sentence_counts_give_the_evaluators_micro_f1_also_on_invalid_iob2():
 
     import numpy as np
 
-    from nerlab.evaluation import _micro_f1, evaluate, sentence_counts
+    from nerlab.evaluation import evaluate
+    from nerlab.significance import _micro_f1, sentence_counts
 
     rng = random.Random(5)
     for _ in range(20):
@@ -127,7 +128,7 @@ def _system(rng, gold, error_rate):
 def test_paired_bootstrap_identical_systems_and_a_clearly_better_one():
     import random
 
-    from nerlab.evaluation import paired_bootstrap, verdict
+    from nerlab.significance import paired_bootstrap, verdict
 
     rng = random.Random(0)
     gold = [["B-PER", "I-PER", "O", "B-LOC"] if i % 2 else ["O", "B-ORG", "O"] for i in range(400)]

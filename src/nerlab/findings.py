@@ -6,7 +6,7 @@ variant, with the set's findings overrides (several seeds per experiment:
 ``distill.repeats``). :func:`queue_commands` queues the experiments the claims need;
 :func:`collect` reads every side's per-seed test predictions out of its experiment
 (``dvc.api.DVCFileSystem`` at the experiment's commit), runs
-:func:`nerlab.evaluation.paired_bootstrap` on the same test sentences and writes
+:func:`nerlab.significance.paired_bootstrap` on the same test sentences and writes
 ``metrics/findings.json``: one entry per claim (paper, claim, our means and stds,
 the paper's numbers, the difference, its interval, the verdict, the seeds, the
 command). :func:`render` makes the table (``nerlab report findings``).
@@ -22,7 +22,7 @@ import yaml
 
 from nerlab import paths, variants
 from nerlab.errors import NerlabError
-from nerlab.evaluation import paired_bootstrap, verdict
+from nerlab.significance import paired_bootstrap, verdict
 
 log = logging.getLogger(__name__)
 
