@@ -69,16 +69,8 @@ def queue_commands(spec: dict, only: list[str] | None = None, extra: list[str] =
 
 
 def queue(only: list[str] | None = None, dry_run: bool = False, extra: list[str] = ()) -> list[list[str]]:
-    import subprocess
-
-    commands = queue_commands(load_spec(), only, extra)
-    for cmd in commands:
-        print(" ".join(cmd))
-        if not dry_run:
-            subprocess.run(cmd, check=True)
-    if not dry_run:
-        print("queued; run them with: dvc exp run --run-all -j 1   then: nerlab findings collect")
-    return commands
+    return variants.submit(queue_commands(load_spec(), only, extra), dry_run,
+                           "queued; run them with: dvc exp run --run-all -j 1   then: nerlab findings collect")
 
 
 def _experiment_revs(repo: str) -> dict[str, str]:
