@@ -28,7 +28,8 @@ from nerlab.annotate.client import ChatClient, ClientConfig
 from nerlab.annotate.parse import TypeNames, parse_answer
 from nerlab.annotate.server import LocalConfig, local_server
 from nerlab.data.jsonl import read_json, read_split
-from nerlab.pipeline.annotate import sample_and_pool
+from nerlab.data.sampling import subset
+from nerlab.pipeline.annotate import few_shot_pool
 from nerlab.stage import load_params
 
 PREPARED = Path("data/prepared/conll2003")
@@ -46,8 +47,9 @@ def main() -> None:
     params = load_params()
     cfg = params["annotate"]
     types = read_json(PREPARED / "labels.json")["types"]
-    sample, pool = sample_and_pool(dict(params, annotate=dict(cfg, sample_size=args.sentences)),
-                                   read_split(PREPARED, "train"))
+    train = read_split(PREPARED, "train")
+    sample = subset(train, args.sentences, int(params["seed"]))
+    pool = few_shot_pool(train, sample)
     spec = cfg["prompts"][args.prompt]
     template = prompts.Template.load(args.prompt, spec["template"], bool(spec.get("reasoning")))
     entities = prompts.EntityTypes.load(Path(cfg["definitions"]) / "conll2003.yaml", types)

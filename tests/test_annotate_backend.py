@@ -195,3 +195,85 @@ def test_missing_key_variable_is_a_clear_error(monkeypatch):
     monkeypatch.delenv("NERLAB_NO_SUCH_KEY", raising=False)
     with pytest.raises(NerlabError, match="NERLAB_NO_SUCH_KEY"):
         client("http://127.0.0.1:9/v1", key_env="NERLAB_NO_SUCH_KEY")
+
+
+class Redirector:
+    """An endpoint that answers every POST with a redirect to ``target``."""
+
+    def __init__(self, target, code=307):
+        seen = self.auth = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                seen.append(self.headers.get("Authorization"))
+                self.send_response(code)
+                self.send_header("Location", target)
+                self.end_headers()
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+@pytest.mark.parametrize("code", [301, 302, 307, 308])
+def test_a_redirect_is_refused_and_the_key_never_reaches_the_other_host(fake, monkeypatch, code):
+    other = fake()  # the host the redirect points at
+    hop = Redirector(other.url + "/chat/completions", code)
+    monkeypatch.setenv("NERLAB_TEST_KEY", SECRET)
+    try:
+        with pytest.raises(RequestFailed) as caught:
+            client(hop.url, key_env="NERLAB_TEST_KEY").complete([{"role": "user", "content": "hi"}], {})
+    finally:
+        hop.httpd.shutdown()
+    assert hop.auth == [f"Bearer {SECRET}"] and other.auth == [] and other.requests == []
+    assert "redirect" in str(caught.value) and SECRET not in str(caught.value)
+
+
+def test_credentials_in_the_base_url_stay_out_of_errors():
+    from nerlab.annotate.client import public_url
+
+    assert public_url("https://user:hunter2@api.example.org:8443/v1/chat?key=abc") == \
+        "https://api.example.org:8443/v1/chat"
+    with pytest.raises(RequestFailed) as caught:
+        client("http://user:hunter2@127.0.0.1:9/v1", retries=0, timeout=1).complete([], {})
+    assert "hunter2" not in str(caught.value)
+
+
+def test_a_key_pasted_into_api_key_env_is_refused_without_echoing_it():
+    from nerlab.annotate import backends
+
+    cfg = {"openai": {"api_key_env": SECRET, "model": "m", "base_url": "http://x"}, "teacher": "models/teacher"}
+    with pytest.raises(NerlabError) as caught:
+        backends.get("openai", cfg)
+    assert "NAME of an environment variable" in str(caught.value) and SECRET not in str(caught.value)
+    with pytest.raises(NerlabError):
+        backends.get("teacher", cfg)  # refused whatever the backend: the params would be logged
+
+
+def test_a_run_where_every_request_failed_is_an_error(tmp_path, fake):
+    from nerlab.annotate.backends import _Chat
+
+    server = fake(script=[400] * 3)
+    chat = _Chat(client(server.url, retries=0), ResponseCache(tmp_path / "c.sqlite"), "openai", None, 1)
+    request = (lambda row: [{"role": "user", "content": "x"}], entity_reader(NAMES), {"max_tokens": 5})
+    with pytest.raises(NerlabError, match="all 3 requests to openai:test-model failed"):
+        chat._annotate(rows(3), request, "t")
+
+
+def test_deeply_nested_answers_are_unreadable_not_fatal(tmp_path, fake):
+    from nerlab.annotate.parse import parse_answer
+
+    for text in ["[" * 100_000 + "]" * 100_000, "{" * 50_000, '{"PER": ' + "[" * 5000 + '"Ann"' + "]" * 5000 + "}",
+                 "x" * 1_000_000]:
+        parsed = parse_answer(text, NAMES)
+        assert not parsed.ok or parsed.n_spans >= 0
+    # a cached answer that cannot be read is counted as unreadable on every later run, never fatal
+    server = fake(answer="[" * 100_000)
+    cache = ResponseCache(tmp_path / "c.sqlite")
+    for _ in range(2):
+        out, usage = annotator(client(server.url), cache).annotate(rows(2))
+        assert [a.status for a in out] == ["format_error"] * 2 and usage.format_errors == 2
+    assert len(server.requests) == 2  # the second run read both answers from the cache

@@ -7,7 +7,8 @@ import pytest
 from nerlab.annotate import prompts
 from nerlab.annotate.parse import TypeNames, parse_answer
 from nerlab.annotate.topics import parse_topic
-from nerlab.pipeline.annotate import sample_and_pool
+from nerlab.pipeline.annotate import few_shot_pool
+from nerlab.partition import partition
 from nerlab.text import split_sentences, tokenize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,7 +63,8 @@ def test_random_shots_are_seeded_cover_the_types_and_skip_empty_sentences():
 
 def test_shots_never_come_from_the_annotated_sample():
     train = [dict(r, id=f"t{i}") for i in range(40) for r in POOL[:1]]
-    sample, pool = sample_and_pool({"seed": 3, "annotate": {"sample_size": 10}}, train)
+    sample = partition(train, 10, 5, seed=3)["sample"]
+    pool = few_shot_pool(train, sample)
     assert len(sample) == 10 and len(pool) == 30
     assert not {r["id"] for r in sample} & {r["id"] for r in pool}
 

@@ -199,6 +199,8 @@ def test_tables_render_ours_beside_the_papers():
 
 
 def test_original_sample_is_disjoint_from_the_annotated_sample(tmp_path, monkeypatch):
+    from nerlab import partition
+    from nerlab.errors import NerlabError
     from nerlab.finetune.labels import LabelSpace
     from nerlab.pipeline import distill
 
@@ -214,10 +216,16 @@ def test_original_sample_is_disjoint_from_the_annotated_sample(tmp_path, monkeyp
     distilled.mkdir(parents=True)
     (distilled / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[:10]))
     space = LabelSpace.from_labels_json({"types": ["LOC", "ORG", "PER"], "tags": label_list(["LOC", "ORG", "PER"])})
+    parts = {"sample": rows[:15], "teacher": rows[15:18], "original": rows[18:]}
+    partition.write("toy", parts, 1)
     params = {"dataset": "toy", "seed": 1, "distill": {"original_size": 20, "bbc": False}}
     data = distill.load_data(params, space)
     assert len(data["original"]) == 20 and len(data["distilled_conll"]) == 10
-    assert not {r["id"] for r in data["original"]} & {r["id"] for r in rows[:15]}
+    assert {r["id"] for r in data["original"]} <= {r["id"] for r in rows[18:]}
+    partition.write("toy", {"sample": rows[:10], "teacher": [], "original": rows[10:]}, 1)  # a stale partition
+    with pytest.raises(NerlabError, match="original pool were annotated too"):
+        distill.load_data(params, space)
+    partition.write("toy", parts, 1)
     (distilled / "train.jsonl").write_text(json.dumps({"id": "x", "tokens": ["a"], "tags": ["B-FOO"]}) + "\n")
     with pytest.raises(DataError, match=r"train.jsonl:1.*B-FOO"):
         distill.load_data(params, space)

@@ -88,3 +88,61 @@ def test_equals_conlleval(seed):
     for etype, row in ref["slots"]["chunks"].items():
         if row["stats"]["gold"]:
             assert ours["per_type"][etype]["f1"] == pytest.approx(row["evals"]["f1"]), etype
+
+
+def _random_tags(rng, n, types=("PER", "LOC", "ORG")):
+    return [rng.choice(["O", "O", "O"] + [f"{p}-{t}" for p in "BI" for t in types]) for _ in range(n)]
+
+
+def test_sentence_counts_give_the_evaluators_micro_f1_also_on_invalid_iob2():
+    import random
+
+    import numpy as np
+
+    from nerlab.evaluation import evaluate
+    from nerlab.significance import _micro_f1, sentence_counts
+
+    rng = random.Random(5)
+    for _ in range(20):
+        lengths = [rng.randint(1, 12) for _ in range(30)]
+        gold = [_random_tags(rng, n) for n in lengths]
+        pred = [_random_tags(rng, n) for n in lengths]
+        counts = sentence_counts(gold, pred)
+        assert np.isclose(_micro_f1(counts.sum(0)), evaluate(gold, pred)["micro_f1"])
+
+
+def _system(rng, gold, error_rate):
+    """Predictions that drop each gold entity (all its tags -> O) with probability error_rate."""
+    from nerlab.tags import spans
+
+    out = []
+    for tags in gold:
+        tags = list(tags)
+        for span in spans(tags):
+            if rng.random() < error_rate:
+                tags[span.start:span.end] = ["O"] * (span.end - span.start)
+        out.append(tags)
+    return out
+
+
+def test_paired_bootstrap_identical_systems_and_a_clearly_better_one():
+    import random
+
+    from nerlab.significance import paired_bootstrap, verdict
+
+    rng = random.Random(0)
+    gold = [["B-PER", "I-PER", "O", "B-LOC"] if i % 2 else ["O", "B-ORG", "O"] for i in range(400)]
+    weak = [_system(rng, gold, 0.4) for _ in range(3)]
+    same = paired_bootstrap(gold, weak, weak, resamples=1000, seed=1)
+    assert same["difference"] == 0 and same["low"] == 0 == same["high"]  # identical predictions: no difference
+    assert verdict(same["low"], same["high"], +1) == "inconclusive"
+    strong = [_system(rng, gold, 0.05) for _ in range(3)]
+    better = paired_bootstrap(gold, weak, strong, resamples=1000, seed=1)
+    assert better["low"] > 0.1 and better["b"]["mean"] > better["a"]["mean"] and better["p_b_not_better"] == 0
+    assert verdict(better["low"], better["high"], +1) == "holds"
+    assert verdict(better["low"], better["high"], -1) == "fails"
+    assert better["a"]["runs"] == 3 and better["a"]["std"] > 0
+    # two systems of the same quality with different errors: the interval covers 0
+    other = [_system(rng, gold, 0.4) for _ in range(3)]
+    noise = paired_bootstrap(gold, weak, other, resamples=1000, seed=1)
+    assert noise["low"] < 0 < noise["high"] and verdict(noise["low"], noise["high"], +1) == "inconclusive"

@@ -285,7 +285,7 @@ def test_topics_stage_with_llm_labeller_keeps_readable_answers(tmp_path, monkeyp
             yield Scripted()
 
     monkeypatch.setitem(backends.REGISTRY, "fake", FakeBackend)
-    params = {"dataset": "toy", "seed": 1, "annotator": "fake", "tracking": {"enabled": False},
+    params = {"dataset": "toy", "seed": 1, "annotator": "teacher", "llm": "fake", "tracking": {"enabled": False},
               "annotate": {"shot_selection": "random", "definitions": "-",
                            "topics": {"labeller": "llm", "train_size": 6, "test_size": 6}}}
     result = topics.run(params)

@@ -71,10 +71,11 @@ def test_dvc_repro_end_to_end(tmp_path):
     params["crf"]["features"]["clusters"]["sizes"] = [4]
     params["finetune"].update(epochs=2, batch_size=8)
     ann = params["annotate"]  # the real local LLM server, a few short requests per stage
-    ann.update(sample_size=4, shots=1)
+    ann.update(sample_size={"teacher": 20, "local": 4, "openai": 4}, shots=1)
+    params["teacher"]["size"] = 30
     ann["prompts"]["standard"]["max_tokens"] = 40
     ann["prompts"]["cot"]["max_tokens"] = 60
-    ann["bbc"].update(max_sentences=2)
+    ann["bbc"].update(max_sentences={"teacher": 30, "local": 2, "openai": 2})
     ann["topics"].update(labeller="bbc", train_size=40, test_size=20)
     ann["tagger"].update(size=3)
     params["distill"].update(original_size=20, repeats=1)
@@ -96,7 +97,7 @@ def test_dvc_repro_end_to_end(tmp_path):
     run([*dvc, "config", "core.analytics", "false"], project, env)
 
     first = run([*dvc, "repro"], project, env)
-    for stage in ("fetch", "fetch_bbc", "eda", "crf", "annotate", "annotate_bbc", "topics", "llm_tagger", "finetune",
+    for stage in ("fetch", "fetch_bbc", "partition", "teacher", "eda", "crf", "annotate", "annotate_bbc", "topics", "llm_tagger", "finetune",
                   "distill",
                   "learning_curve", *(f"multitask@{task}" for task in params["multitask"]["tasks"]), "evaluate"):
         assert f"Running stage '{stage}'" in first
@@ -136,17 +137,19 @@ def test_dvc_repro_end_to_end(tmp_path):
                 "confusion/finetune.png"):
         assert (project / "metrics/plots" / png).stat().st_size > 1000, png
 
+    parts = json.loads((project / "data/partition/conll/ids.json").read_text())
+    assert parts["sizes"] == {"sample": 20, "teacher": 30, "original": 30}
+    teacher = json.loads((project / "metrics/teacher.json").read_text())
+    assert teacher["sentences"] == 30 and "stands in for the paper's LLM annotator" in teacher["note"]
     annotate = json.loads((project / "metrics/annotate.json").read_text())
-    assert annotate["annotator"] == "local:smollm2-135m" and set(annotate["prompts"]) == {"standard", "cot"}
-    for prompt in ("standard", "cot"):
-        usage = annotate["prompts"][prompt]["usage"]
-        assert usage["requests"] + usage["cached"] == 4 and usage["prompt_tokens"] > 0
-        assert set(annotate["prompts"][prompt]["quality"]) >= set(crf) - {"predict_seconds", "sentences_per_second"}
-        rows = (project / f"data/annotated/conll/{prompt}.jsonl").read_text().splitlines()
-        assert len(rows) == 4 and all("raw" in json.loads(r) for r in rows)
-    assert (project / "data/distilled/conll/train.jsonl").is_file()
+    assert annotate["annotator"] == "teacher:models/teacher" and set(annotate["prompts"]) == {"teacher"}
+    assert annotate["note"] == teacher["note"] and annotate["sample_size"] == 20
+    assert set(annotate["prompts"]["teacher"]["quality"]) >= set(crf) - {"predict_seconds", "sentences_per_second"}
+    rows = [json.loads(r) for r in (project / "data/annotated/conll/teacher.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in rows] == parts["ids"]["sample"]
+    assert json.loads((project / "data/distilled/conll/source.json").read_text())["note"] == teacher["note"]
     bbc = json.loads((project / "metrics/annotate_bbc.json").read_text())
-    assert bbc["annotated"] == 2 and bbc["long_sentences"] > 1000
+    assert bbc["annotated"] == 30 and bbc["long_sentences"] > 1000 and bbc["note"] == teacher["note"]
     topics = json.loads((project / "metrics/topics.json").read_text())
     assert topics["splits"]["train"]["labelled"] == 40 and topics["teacher_heldout"]["accuracy"] > 0.7
     tagger = json.loads((project / "metrics/llm_tagger.json").read_text())
@@ -154,8 +157,9 @@ def test_dvc_repro_end_to_end(tmp_path):
     assert "serving" in (project / "logs/llama-server.log").read_text()
     distill = json.loads((project / "metrics/distill.json").read_text())
     assert distill["variant"] == "simple_mix" and distill["sizes"]["original"] == 20 and distill["repeats"] == 1
-    assert distill["annotator"] == "local:smollm2-135m" and "micro_f1" in distill["test"]["mean"]
-    assert "stands in for the paper's bert-base-uncased" in distill["notes"][0]
+    assert distill["annotator"] == "teacher:models/teacher" and "micro_f1" in distill["test"]["mean"]
+    assert "stands in for the paper's bert-base-uncased" in distill["notes"][0] and teacher["note"] in distill["notes"]
+    assert (project / "data/predictions/distill/conll/repeat-1.test.jsonl").is_file()
     weights = json.loads((project / "metrics/plots/distill/weights.json").read_text())
     assert [(w["w_distilled"], w["original_sentences"]) for w in weights] == [(1.0, 0), (0.0, 20)]
     assert (project / "metrics/plots/distill/figure3.png").stat().st_size > 1000
@@ -209,5 +213,17 @@ def test_dvc_repro_end_to_end(tmp_path):
     assert cells["A (pure original)"].endswith("(0.850)") and not cells["A (pure original)"].startswith("-")
     assert cells["D (simple mix, CoNLL)"].endswith("(0.859)") and not cells["D (simple mix, CoNLL)"].startswith("-")
     assert cells["B (pure CoNLL distilled)"] == "- (0.683)"  # not run
-    assert "2 of 10 columns run" in table and "local:smollm2-135m" in table
+    assert "2 of 10 columns run" in table and "teacher:models/teacher" in table
     assert "stands in for the paper's bert-base-uncased" in table
+
+    # a claim with confidence: both sides as experiments over 2 seeds each, bootstrapped from their predictions
+    queued = run([nerlab, "findings", "queue", "--only", "p003-D-vs-A", "--set", "distill.train.epochs=2",
+                  "--set", "distill.repeats=2", "--set", "distill.original_size=20"], project, env)
+    assert queued.count("dvc exp run --queue -n findings-") == 2
+    run([*dvc, "exp", "run", "--run-all", "-j", "1"], project, env)
+    shown = run([nerlab, "findings", "collect", "--only", "p003-D-vs-A"], project, env)
+    found = json.loads((project / "metrics/findings.json").read_text())["claims"]
+    assert [f["id"] for f in found] == ["p003-D-vs-A"] and found[0]["ours"]["a"]["runs"] == 2
+    assert found[0]["verdict"] in ("holds", "fails", "inconclusive") and found[0]["resamples"] == 1000
+    low, high = found[0]["interval"]
+    assert low <= high and "| 003 |" in shown

@@ -168,3 +168,47 @@ def test_custom_dataset_needs_paths():
         catalog.get("conll", {"train": None})
     with pytest.raises(NerlabError, match="unknown dataset"):
         catalog.get("wnut17")
+
+
+def test_bom_and_lone_cr_line_ends_are_counted_repairs(tmp_path):
+    text = "Ann PER\rmet O\r\rBob PER\r"
+    spec = ColumnSpec(token_col=0, tag_col=1, scheme="IOB1", docstart=None)
+    repairs = RepairLog()
+    path = write(tmp_path, b"\xef\xbb\xbf" + text.replace("PER", "I-PER").encode(), mode="wb")
+    sents = read_columns(path, spec, "train", repairs)
+    assert [s.tokens for s in sents] == [["Ann", "met"], ["Bob"]] and sents[0].tags == ["B-PER", "O"]
+    counts = repairs.to_dict()
+    assert counts["bom_removed"]["count"] == 1 and counts["cr_line_ends"]["count"] == 4
+
+
+def test_comment_lines_and_header_ids_in_a_user_corpus(tmp_path):
+    spec = catalog.custom_dataset({"train": str(write(tmp_path, MULTICONER_LINES)), "test": str(tmp_path / "f.txt"),
+                                   "token_col": 0, "tag_col": -1, "comment_prefix": "#",
+                                   "header_prefix": "# id ", "docstart": None}).spec
+    sents = read_columns(tmp_path / "f.txt", spec, "train", RepairLog())
+    assert [s.id for s in sents] == ["309f5b26-951e-472b-948e-47632249862b", "bb81b9a7-e73d-4977-b6a8-0f7937123dfe"]
+    no_ids = ColumnSpec(token_col=0, tag_col=-1, docstart=None, comment_prefix="#")
+    sents = read_columns(write(tmp_path, "# a comment\nAnn _ _ B-PER\n# another\nmet _ _ O\n\n", "c.txt"), no_ids,
+                         "train", RepairLog())
+    assert sents[0].tokens == ["Ann", "met"]
+    with pytest.raises(DataError, match="not a tag"):  # without the setting, a comment is a bad line
+        read_columns(tmp_path / "c.txt", ColumnSpec(token_col=0, tag_col=-1, docstart=None), "train", RepairLog())
+
+
+@pytest.mark.parametrize("train_size", [0, 0.5, -3, True])
+def test_a_train_size_that_empties_train_is_refused(tmp_path, train_size):
+    from nerlab.data.prepare import FetchConfig, prepare
+
+    paths = {s: str(write(tmp_path, "Ann B-PER\nmet O\n\nBob B-PER\n\n", f"{s}.txt")) for s in ("train", "dev", "test")}
+    cfg = FetchConfig(online=False, train_size=train_size, conll={**paths, "tag_col": 1, "docstart": None})
+    with pytest.raises(NerlabError, match="data.train_size"):
+        prepare("conll", cfg, tmp_path / "out")
+
+
+def test_dev_carved_from_a_tiny_train_is_refused(tmp_path):
+    from nerlab.data.prepare import FetchConfig, prepare
+
+    paths = {s: str(write(tmp_path, "Ann B-PER\nmet O\n\n", f"{s}.txt")) for s in ("train", "test")}
+    cfg = FetchConfig(online=False, conll={**paths, "tag_col": 1, "docstart": None})
+    with pytest.raises(NerlabError, match="train split"):
+        prepare("conll", cfg, tmp_path / "out")

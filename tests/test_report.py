@@ -35,3 +35,16 @@ def test_paper000_variants_queue_and_report(monkeypatch):
     row = next(line for line in table.splitlines() if line.startswith("| p000-c04"))
     assert "0.500 (0.86)" in row and "0.350 (0.59)" in row and "substituted" in row
     assert "LLM as tagger" in next(line for line in table.splitlines() if line.startswith("| p000-c10"))
+
+
+def test_predict_on_a_file_that_is_not_utf8_is_a_one_line_error(tmp_path, caplog):
+    import pytest
+
+    from nerlab.cli import main
+
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes("Paris is fine .\nZ\xfcrich is not .\n".encode("latin-1"))
+    with pytest.raises(SystemExit) as caught:
+        main(["predict", "--model", str(tmp_path), "--file", str(bad)])
+    assert caught.value.code == 1
+    assert f"{bad}:2: not UTF-8 (byte 0xFC)" in caplog.text

@@ -17,7 +17,13 @@ def _predict(args) -> None:
         path = Path(args.file)
         if not path.is_file():
             raise NerlabError(f"{path}: file not found")
-        texts = path.read_text(encoding="utf-8").splitlines()
+        raw = path.read_bytes()
+        try:
+            texts = raw.decode("utf-8-sig").splitlines()
+        except UnicodeDecodeError as err:
+            line = raw[:err.start].count(b"\n") + 1
+            raise NerlabError(f"{path}:{line}: not UTF-8 (byte 0x{raw[err.start]:02X}); convert it first, e.g. "
+                              f"iconv -f latin1 -t utf-8 {path}") from None
     elif args.text:
         texts = [" ".join(args.text)]
     else:
@@ -27,6 +33,14 @@ def _predict(args) -> None:
 
 
 def _report(args) -> None:
+    if args.variants == "findings":
+        from nerlab import findings
+        from nerlab.data.jsonl import read_json
+
+        if not findings.OUT.is_file():
+            raise NerlabError(f"{findings.OUT} not found: nerlab findings collect")
+        print(findings.render(read_json(findings.OUT)["claims"]))
+        return
     if args.variants == "annotate":
         from nerlab import report
         from nerlab.data.jsonl import read_json
@@ -50,6 +64,17 @@ def _queue(args) -> None:
     variants.queue(args.variants, args.set or [], args.only, args.dry_run, args.small)
 
 
+def _findings(args) -> None:
+    from nerlab import findings
+
+    if args.action == "queue":
+        findings.queue(args.only, args.dry_run, args.set or [])
+        return
+    found = findings.collect(findings.load_spec(), ".", args.only)
+    findings.write(found)
+    print(findings.render(found))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="nerlab", description="nerlab: a reproducible NER lab")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -60,12 +85,18 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--format", choices=("entities", "jsonl"), default="entities")
     r = sub.add_parser("report", help="metrics/test.json as a markdown table, or a variant set's table")
     r.add_argument("variants", nargs="?", help="a variant set in configs/ (e.g. paper000): ours beside the paper's; "
-                   "'annotate': paper 003's Table 1 from metrics/annotate.json")
+                   "'annotate': paper 003's Table 1 from metrics/annotate.json; 'findings': metrics/findings.json")
     q = sub.add_parser("queue", help="queue a variant set in configs/ as DVC experiments")
     q.add_argument("variants", help="a variant set in configs/, e.g. paper000")
     q.add_argument("--set", action="append", metavar="KEY=VALUE", help="an extra override for every variant")
     q.add_argument("--only", nargs="+", help="queue only these variants")
     q.add_argument("--dry-run", action="store_true", help="print the dvc commands without running them")
     q.add_argument("--small", action="store_true", help="the set's CPU-sized grid (its `small` section)")
+    f = sub.add_parser("findings", help="the papers' claims with confidence (configs/findings.yaml)")
+    f.add_argument("action", choices=("queue", "collect"),
+                   help="queue: the DVC experiments the claims need; collect: bootstrap them -> metrics/findings.json")
+    f.add_argument("--only", nargs="+", metavar="CLAIM", help="only these claims")
+    f.add_argument("--dry-run", action="store_true", help="queue: print the dvc commands without running them")
+    f.add_argument("--set", action="append", metavar="KEY=VALUE", help="queue: an extra override for every side")
     args = parser.parse_args(argv)
-    entry({"predict": _predict, "report": _report, "queue": _queue}[args.command])(args)
+    entry({"predict": _predict, "report": _report, "queue": _queue, "findings": _findings}[args.command])(args)

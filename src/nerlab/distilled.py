@@ -18,9 +18,10 @@ def folder(dataset: str) -> Path:
     return paths.DISTILLED / dataset
 
 
-def write(dataset: str, rows: list[dict], annotator: str, prompt: str) -> None:
+def write(dataset: str, rows: list[dict], annotator: str, prompt: str, note: str = "") -> None:
     write_jsonl(folder(dataset) / "train.jsonl", rows)
-    write_json(folder(dataset) / "source.json", {"annotator": annotator, "prompt": prompt, "sentences": len(rows)})
+    write_json(folder(dataset) / "source.json",
+               {"annotator": annotator, "prompt": prompt, "sentences": len(rows), "note": note})
 
 
 def source(dataset: str) -> dict:

@@ -60,6 +60,8 @@ def render(spec: dict, experiments: dict[str, dict]) -> str:
         paper_encoder = spec.get("paper_encoder")
         if paper_encoder and any(e != paper_encoder for e in encoders) and not notes:  # dvc exp show drops lists
             notes = [f"stands in for the paper's {paper_encoder}"]
+        if any(a.startswith("teacher:") for a in annotators) and not any("teacher" in n for n in notes):
+            notes.append("a teacher model stands in for the paper's GPT-4 annotator")
         lines += ["", f"{len(ran)} of {len(names)} columns run. Distilled data by: {', '.join(annotators) or '-'}; "
                       f"encoder: {', '.join(encoders) or '-'}" + (f" ({'; '.join(notes)})" if notes else "")
                   + ". Paper: bert-base-uncased, GPT-4 annotations, 5 seeds.", ""]

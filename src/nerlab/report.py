@@ -40,13 +40,16 @@ PAPER003_TABLE1 = {
 def annotation_table(result: dict) -> str:
     """Paper 003's Table 1 layout: ours (per prompt) beside GPT-4's numbers in the paper."""
     prompts = list(result["prompts"])
-    head = "| metric | " + " | ".join(f"{p} (ours) | {p} (paper, GPT-4)" for p in prompts) + " |"
-    lines = [f"Annotator: {result['annotator']}; {result['sample_size']} seeded {result['dataset']} train "
-             f"sentences; {result['shots']} shots ({result['shot_selection']}).", "",
-             head, "|---|" + "---|---|" * len(prompts)]
+    reference = {p: p if p in PAPER003_TABLE1 else "cot" for p in prompts}  # a teacher is calibrated to cot
+    head = "| metric | " + " | ".join(f"{p} (ours) | {reference[p]} (paper, GPT-4)" for p in prompts) + " |"
+    intro = (f"Annotator: {result['annotator']}; {result['sample_size']} seeded {result['dataset']} train "
+             f"sentences" + (f"; {result['shots']} shots ({result['shot_selection']})." if "teacher" not in prompts
+                             else "."))
+    lines = [intro] + ([f"Note: {result['note']}."] if result.get("note") else []) + [
+        "", head, "|---|" + "---|---|" * len(prompts)]
 
     def paper(p, key, i=None):
-        value = PAPER003_TABLE1.get(p, {}).get(key)
+        value = PAPER003_TABLE1[reference[p]].get(key)
         if value is None:
             return "-"
         return f"{value[i]:.2f}" if i is not None else f"{value:.2f}"

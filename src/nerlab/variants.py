@@ -72,13 +72,18 @@ def queue(name: str, extra: list[str] = (), only: list[str] | None = None, dry_r
     spec = load(name)
     if small:
         extra, only = small_grid(spec, list(extra), only)
-    commands = queue_commands(spec, extra, only)
+    return submit(queue_commands(spec, extra, only), dry_run,
+                  "queued; run them with: dvc queue start -j 1   (progress: dvc queue status)")
+
+
+def submit(commands: list[list[str]], dry_run: bool, then: str) -> list[list[str]]:
+    """Print each ``dvc exp run --queue`` command and, unless ``dry_run``, run it; then say what comes next."""
     for cmd in commands:
         print(" ".join(cmd))
         if not dry_run:
             subprocess.run(cmd, check=True)
     if not dry_run:
-        print("queued; run them with: dvc queue start -j 1   (progress: dvc queue status)")
+        print(then)
     return commands
 
 

@@ -17,6 +17,7 @@ ask which backend they hold.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Protocol
@@ -25,6 +26,7 @@ from nerlab import paths
 from nerlab.annotate.annotator import Annotation, LLMAnnotator, TeacherAnnotator, Usage
 from nerlab.annotate.cache import ResponseCache
 from nerlab.annotate.client import ChatClient, ClientConfig
+from nerlab.data.jsonl import read_json
 from nerlab.errors import NerlabError
 from nerlab.tracking import project_root
 
@@ -63,6 +65,10 @@ class Backend:
         """The annotation runs made for ``prompts`` (an LLM: one per prompt)."""
         return list(prompts)
 
+    def note(self) -> str:
+        """What every output made from this backend's annotations must say ('' when nothing)."""
+        return ""
+
     def open(self, prompter: Prompter) -> contextlib.AbstractContextManager[Opened]:
         raise NotImplementedError
 
@@ -82,8 +88,12 @@ class _Chat:
 
     def _annotate(self, rows: list[dict], request: tuple[Callable, Callable, dict], desc: str):
         build, read, settings = request
-        return LLMAnnotator(self.client, self.cache, self.backend, settings, build, read,
-                            self.concurrency).annotate(rows, desc)
+        annotations, usage = LLMAnnotator(self.client, self.cache, self.backend, settings, build, read,
+                                          self.concurrency).annotate(rows, desc)
+        if rows and usage.failures == len(rows):  # nothing came back: a broken endpoint, not a result
+            raise NerlabError(f"all {len(rows)} requests to {self.backend}:{self.client.cfg.model} failed "
+                              f"(first: {annotations[0].error})")
+        return annotations, usage
 
     def entities(self, rows: list[dict], prompt: str, desc: str = "annotate"):
         return self._annotate(rows, self.prompter.entity_request(rows, prompt), desc)
@@ -169,6 +179,12 @@ class TeacherBackend(Backend):
     def runs(self, prompts: list[str]) -> list[str]:
         return [self.name]  # a model answers no prompt: one run, named after the backend
 
+    def note(self) -> str:
+        meta = Path(self.model) / "teacher.json"  # written by the teacher stage
+        if meta.is_file():
+            return str(read_json(meta)["note"])
+        return f"a trained model ({self.model}) stands in for the paper's LLM annotator"
+
     @contextlib.contextmanager
     def open(self, prompter: Prompter) -> Iterator[Opened]:
         from nerlab.taggers import load_folder
@@ -179,8 +195,16 @@ class TeacherBackend(Backend):
 REGISTRY: dict[str, type[Backend]] = {b.name: b for b in (LocalBackend, OpenAIBackend, TeacherBackend)}
 
 
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def get(annotator: str, cfg: dict) -> Backend:
     """The backend named by the ``annotator`` param, over the ``annotate`` params block."""
+    key_env = (cfg.get("openai") or {}).get("api_key_env")
+    if key_env and not _ENV_NAME.fullmatch(str(key_env)):  # checked before anything logs the params
+        raise NerlabError("params.yaml: annotate.openai.api_key_env must be the NAME of an environment variable "
+                          "(e.g. OPENAI_API_KEY), and this value is not one: if it is the key itself, remove it "
+                          "from params.yaml and revoke it")
     if annotator not in REGISTRY:
         raise NerlabError(f"params.yaml: annotator must be one of {', '.join(REGISTRY)}, got {annotator!r}")
     return REGISTRY[annotator](cfg)

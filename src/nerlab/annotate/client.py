@@ -18,6 +18,7 @@ import random
 import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
@@ -56,6 +57,27 @@ class ClientConfig:
     max_backoff: float = 30.0
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """An API endpoint that redirects is refused: following it would send the key to another host (and turn
+    the POST into a GET)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        raise urllib.error.HTTPError(req.full_url, code, f"redirect to {public_url(newurl)} refused (the API key "
+                                     "is never sent to another address; set annotate.openai.base_url to the final "
+                                     "address)", headers, fp)
+
+
+def public_url(url: str) -> str:
+    """``url`` without user name, password and query (what may appear in messages and stored fields)."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 class ChatClient:
     def __init__(self, cfg: ClientConfig, sleep=time.sleep):
         self.cfg = cfg
@@ -77,7 +99,7 @@ class ChatClient:
         if self._key:
             headers["Authorization"] = f"Bearer {self._key}"
         request = urllib.request.Request(self.url, data=json.dumps(body).encode(), headers=headers, method="POST")
-        with urllib.request.urlopen(request, timeout=self.cfg.timeout) as response:
+        with _OPENER.open(request, timeout=self.cfg.timeout) as response:
             return json.loads(response.read().decode("utf-8"))
 
     def _delay(self, attempt: int, retry_after: str | None) -> float:
@@ -103,14 +125,14 @@ class ChatClient:
             except urllib.error.HTTPError as err:
                 reason = f"HTTP {err.code} {err.reason}"
                 if err.code not in RETRYABLE:
-                    raise RequestFailed(f"{reason} from {self.url}", attempt) from None
+                    raise RequestFailed(f"{reason} from {public_url(self.url)}", attempt) from None
                 retry_after = err.headers.get("Retry-After") if err.headers else None
             except (urllib.error.URLError, TimeoutError, socket.timeout, ConnectionError) as err:
                 reason = f"{type(err).__name__}: {getattr(err, 'reason', err)}"
             except (ValueError, KeyError, IndexError) as err:  # a body that is not the expected JSON
                 reason = f"bad response body: {err}"
             if attempt == self.cfg.max_retries:
-                raise RequestFailed(f"{reason} from {self.url} (after {attempt} retries)", attempt)
+                raise RequestFailed(f"{reason} from {public_url(self.url)} (after {attempt} retries)", attempt)
             delay = self._delay(attempt, retry_after)
             log.debug("%s; retry %d in %.1f s", reason, attempt + 1, delay)
             self._sleep(delay)

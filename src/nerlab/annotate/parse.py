@@ -79,7 +79,7 @@ def _literal(text: str):
     for attempt in (text, _TRAILING_COMMA.sub(r"\1", text)):
         try:
             return json.loads(attempt)
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
         try:
             return ast.literal_eval(attempt)
@@ -185,10 +185,21 @@ def _from_lines(text: str, names: TypeNames, parsed: Parsed) -> bool:
     return found
 
 
+MAX_CHARS = 20_000  # longer answers are read from their end (where a reasoning answer puts its dictionary)
+
+
 def parse_answer(text: str | None, names: TypeNames) -> Parsed:
-    """The entities an answer names, per type (see the module doc for what is accepted)."""
+    """The entities an answer names, per type (see the module doc for what is accepted). Never raises: an
+    answer nested too deeply for the JSON/literal readers is a format failure like any unreadable one."""
     if not text or not text.strip():
         return Parsed(ok=False, how="empty")
+    try:
+        return _parse(text[-MAX_CHARS:], names)
+    except (RecursionError, MemoryError):
+        return Parsed(ok=False, how="too deeply nested")
+
+
+def _parse(text: str, names: TypeNames) -> Parsed:
     body = _THINK.sub(" ", text)
     fenced = _FENCE.findall(body)
     regions = [*fenced[::-1], body] if fenced else [body]

@@ -21,16 +21,17 @@ log = logging.getLogger(__name__)
 
 
 class Session:
-    """The backend named by ``annotator`` (:mod:`nerlab.annotate.backends`) plus the prompt side it may need:
-    templates, few-shot examples from ``pool``, entity definitions and sampling settings."""
+    """The backend named by ``backend`` (default: the ``annotator`` param; :mod:`nerlab.annotate.backends`) plus
+    the prompt side it may need: templates, few-shot examples from ``pool``, entity definitions and sampling
+    settings."""
 
-    def __init__(self, params: dict, types: list[str], pool: list[dict]):
+    def __init__(self, params: dict, types: list[str], pool: list[dict], backend: str | None = None):
         self.cfg = params["annotate"]
         if self.cfg["shot_selection"] not in ("random", "similar"):
             raise NerlabError(f"params.yaml: annotate.shot_selection must be random or similar, "
                               f"got {self.cfg['shot_selection']!r}")
         self.seed = int(params["seed"])
-        self.backend = backends.get(params["annotator"], self.cfg)
+        self.backend = backends.get(backend or params["annotator"], self.cfg)
         self.types = list(types)
         self.pool = pool  # few-shot examples come from here (never the sentences annotated)
         definitions = Path(self.cfg["definitions"]) / f"{params['dataset']}.yaml"

@@ -81,6 +81,8 @@ def custom_dataset(cfg: dict) -> TaggedDataset:
         scheme=str(cfg.get("scheme", "IOB2")).upper(),
         docstart=cfg.get("docstart", "-DOCSTART-"),
         feature_cols={str(k): int(v) for k, v in (cfg.get("feature_cols") or {}).items()},
+        header_prefix=cfg.get("header_prefix"),
+        comment_prefix=cfg.get("comment_prefix"),
         types=frozenset(types) if types else None,
     )
     return TaggedDataset(

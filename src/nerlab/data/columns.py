@@ -11,6 +11,11 @@ counted and located in a :class:`~nerlab.data.repairs.RepairLog`:
 - ``iob2_repair``: an ``I-`` that does not continue an entity becomes ``B-``;
 - ``empty_sentence``: a sentence header with no token lines (nothing to keep);
 - ``duplicate_id``: a sentence id seen before gets the suffix ``~2``, ``~3``...
+- ``bom_removed``: a UTF-8 byte-order mark before the first line is dropped (it is not part of a token);
+- ``cr_line_ends``: lines ended by a lone CR (old Mac files) are read as lines, not as one long line.
+
+Lines starting with ``comment_prefix`` (e.g. ``#``) are comments and skipped, except a
+``header_prefix`` line (e.g. ``# id``), whose next word is the sentence's id.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ class ColumnSpec:
     scheme: str = "IOB2"
     docstart: str | None = "-DOCSTART-"  # token that starts a new document
     header_prefix: str | None = None  # e.g. "# id " (MultiCoNER): the next word is the sentence id
+    comment_prefix: str | None = None  # e.g. "#": other lines starting with it are comments
     feature_cols: dict[str, int] = field(default_factory=dict)  # e.g. {"pos": 1, "chunk": 2}
     types: frozenset[str] | None = None  # allowed entity types; None: any
 
@@ -46,12 +52,22 @@ class Sentence:
     line: int  # line of the first token, 1-based
 
 
-def _decode_lines(path: Path) -> list[str]:
+BOM = b"\xef\xbb\xbf"
+
+
+def _decode_lines(path: Path, repairs: RepairLog) -> list[str]:
     if not path.exists():
         raise DataError(path, None, "file not found")
     raw = path.read_bytes()
+    if raw.startswith(BOM):
+        raw = raw[len(BOM):]
+        repairs.add("bom_removed", f"{path}:1", "UTF-8 byte-order mark dropped")
     if not raw.strip():
         raise DataError(path, None, "file is empty")
+    lone_cr = raw.replace(b"\r\n", b"").count(b"\r")
+    if lone_cr:
+        raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        repairs.add("cr_line_ends", str(path), f"{lone_cr} line(s) ended by a lone CR", n=lone_cr)
     lines = []
     for number, chunk in enumerate(raw.split(b"\n"), start=1):
         try:
@@ -69,7 +85,7 @@ def _decode_lines(path: Path) -> list[str]:
 def read_columns(path: str | Path, spec: ColumnSpec, split: str, repairs: RepairLog) -> list[Sentence]:
     """Read every sentence of ``path``, tags converted to IOB2."""
     path = Path(path)
-    lines = _decode_lines(path)
+    lines = _decode_lines(path, repairs)
     sentences: list[Sentence] = []
     seen_ids: dict[str, int] = {}
     n_cols = spec.n_cols
@@ -112,6 +128,8 @@ def read_columns(path: str | Path, spec: ColumnSpec, split: str, repairs: Repair
             if not rest:
                 raise DataError(path, number, f"sentence header {line!r} has no id")
             state["id"], state["header_line"] = rest[0], number
+            continue
+        if spec.comment_prefix and line.startswith(spec.comment_prefix):
             continue
         cols = line.split(spec.sep) if spec.sep else line.split()
         if n_cols is None:

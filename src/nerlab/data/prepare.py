@@ -18,6 +18,7 @@ from nerlab.data.columns import Sentence, read_columns
 from nerlab.data.jsonl import SPLITS, write_json, write_jsonl
 from nerlab.data.repairs import RepairLog
 from nerlab.data.sampling import split_off, subset
+from nerlab.errors import NerlabError
 from nerlab.tags import label_list, map_types, spans
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,16 @@ def prepare_tagged(dataset: catalog.TaggedDataset, cfg: FetchConfig, out_dir: Pa
         notes.append(f"dev carved from train: {len(splits['dev'])} sentences ({cfg.dev_fraction:.0%}, seed {cfg.seed})")
     if cfg.train_size is not None:
         full = len(splits["train"])
-        splits["train"] = subset(splits["train"], int(cfg.train_size), cfg.seed)
+        if isinstance(cfg.train_size, bool) or not isinstance(cfg.train_size, int) or cfg.train_size < 1:
+            raise NerlabError(f"params.yaml: data.train_size must be a whole number of sentences >= 1 or null, "
+                              f"got {cfg.train_size!r}")
+        splits["train"] = subset(splits["train"], cfg.train_size, cfg.seed)
         notes.append(f"train subsampled to {len(splits['train'])} of {full} sentences (seed {cfg.seed})")
+    empty = [split for split in SPLITS if not splits[split]]
+    if empty:
+        raise NerlabError(f"{dataset.name}: the {' and '.join(empty)} split(s) would be empty "
+                          f"({', '.join(f'{k}: {len(v)}' for k, v in splits.items())} sentences after carving dev "
+                          "and subsampling train); use more data or a smaller data.dev_fraction")
     repairs.log_summary(dataset.name)
     out_dir.mkdir(parents=True, exist_ok=True)
     for split in SPLITS:

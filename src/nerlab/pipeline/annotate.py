@@ -12,22 +12,20 @@ from __future__ import annotations
 
 import logging
 
-from nerlab import distilled, paths, plots, tracking
+from nerlab import distilled, partition, paths, plots, tracking
 from nerlab.annotate.annotator import Annotation, parse_counts
 from nerlab.annotate.session import Session
 from nerlab.data.jsonl import read_json, read_split, write_json, write_jsonl
-from nerlab.data.sampling import subset
 from nerlab.evaluation import evaluate, headline
 
 log = logging.getLogger(__name__)
 
 
 
-def sample_and_pool(params: dict, train: list[dict]) -> tuple[list[dict], list[dict]]:
-    """The seeded sample to annotate, and the few-shot pool: the rest of the training split."""
-    sample = subset(train, int(params["annotate"]["sample_size"]), int(params["seed"]))
+def few_shot_pool(train: list[dict], sample: list[dict]) -> list[dict]:
+    """Where few-shot examples come from: the training split without the sentences annotated."""
     chosen = {r["id"] for r in sample}
-    return sample, [r for r in train if r["id"] not in chosen]
+    return [r for r in train if r["id"] not in chosen]
 
 
 def annotation_rows(annotations: list[Annotation], gold: list[dict] | None = None) -> list[dict]:
@@ -65,11 +63,16 @@ def run(params: dict) -> dict:
     cfg = params["annotate"]
     prepared = paths.prepared(dataset)
     labels = read_json(prepared / "labels.json")
-    sample, pool = sample_and_pool(params, read_split(prepared, "train"))
-    session = Session(params, labels["types"], pool)
+    train = read_split(prepared, "train")
+    sample = partition.read(dataset, "sample", train)
+    session = Session(params, labels["types"], few_shot_pool(train, sample))
     names = session.backend.runs(cfg["run_prompts"])
+    note = session.backend.note()
     result = {"dataset": dataset, "annotator": session.backend.describe(), "sample_size": len(sample),
               "shots": cfg["shots"], "shot_selection": cfg["shot_selection"], "prompts": {}}
+    if note:
+        result["note"] = note
+        log.warning("%s", note)
     out_dir = paths.ANNOTATED / dataset
     tracked = {"dataset": dataset, "seed": params["seed"], "annotator": params["annotator"], "annotate": cfg}
     with tracking.run(f"annotate:{dataset}", tracked, enabled=params.get("tracking", {}).get("enabled", True)) as ml, \
@@ -88,7 +91,7 @@ def run(params: dict) -> dict:
             ml.metrics(entry, prefix=f"annotate.{name}")
             if name == cfg["distill_prompt"] or len(names) == 1:
                 kept = distilled_rows(annotations, sample)
-                distilled.write(dataset, kept, session.backend.describe(), name)
+                distilled.write(dataset, kept, session.backend.describe(), name, note)
                 result["distilled"] = {"prompt": name, "sentences": len(kept),
                                        "dropped": len(sample) - len(kept)}
     per_type_figure(result)

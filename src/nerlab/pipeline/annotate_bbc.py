@@ -2,9 +2,11 @@
 
 The fetch_bbc stage's articles are split into sentences (``nerlab.text``), sentences of at least
 ``annotate.bbc.min_tokens`` tokens are kept, a seeded sample of
-``max_sentences`` is annotated with ``annotate.bbc.prompt``, and answers that
-could not be read or that name no entity are dropped (the paper: "removing
-samples with formatting issues or lacking entities", 966 entries). Writes
+``max_sentences`` (per annotator: the paper's scale for the teacher, a few for a
+local LLM) is annotated with ``annotate.bbc.prompt``, and answers that could not
+be read or that name no entity are dropped (the paper: "removing samples with
+formatting issues or lacking entities", 966 entries). BBC News has no gold
+entities: nothing is scored here, the teacher or LLM labels stand as they are. Writes
 ``data/distilled/bbc_news/train.jsonl`` (prepared format + category) and
 ``metrics/annotate_bbc.json`` with the counts per category at every step.
 """
@@ -20,6 +22,7 @@ from nerlab.annotate.session import Session
 from nerlab.articles import BBC, long_sentences, read_articles
 from nerlab.data.jsonl import read_json, read_split, write_json, write_jsonl
 from nerlab.data.sampling import subset
+from nerlab.partition import per_annotator
 from nerlab.pipeline.annotate import annotation_rows, distilled_rows
 
 log = logging.getLogger(__name__)
@@ -28,7 +31,8 @@ log = logging.getLogger(__name__)
 def run(params: dict) -> dict:
     cfg = params["annotate"]["bbc"]
     candidates = long_sentences(read_articles(BBC), int(cfg["min_tokens"]))
-    sample = subset(candidates, int(cfg["max_sentences"]), int(params["seed"]))
+    size = per_annotator(params, "annotate.bbc.max_sentences", cfg["max_sentences"])
+    sample = subset(candidates, int(size), int(params["seed"]))
     prepared = paths.prepared(params["dataset"])  # the dataset's entity types and its few-shot pool
     labels = read_json(prepared / "labels.json")
     session = Session(params, labels["types"], read_split(prepared, "train"))
@@ -41,9 +45,11 @@ def run(params: dict) -> dict:
         annotations, usage = s.entities_for(sample, cfg["prompt"], desc="annotate BBC")
         write_jsonl(out_dir / f"{cfg['prompt']}.jsonl", annotation_rows(annotations))
         kept = distilled_rows(annotations, sample, require_entities=True, keep=("id", "doc_id", "category"))
-        distilled.write(BBC, kept, session.backend.describe(), cfg["prompt"])
+        note = session.backend.note()
+        distilled.write(BBC, kept, session.backend.describe(), cfg["prompt"], note)
         count = lambda rows: dict(sorted(Counter(r["category"] for r in rows).items()))  # noqa: E731
-        result = {"annotator": session.backend.describe(), "prompt": cfg["prompt"], "min_tokens": cfg["min_tokens"],
+        result = {"annotator": session.backend.describe(), **({"note": note} if note else {}),
+                  "prompt": cfg["prompt"], "min_tokens": cfg["min_tokens"],
                   "long_sentences": len(candidates), "annotated": len(sample), "kept": len(kept),
                   "dropped_format": sum(a.status != "ok" for a in annotations),
                   "dropped_no_entity": sum(a.status == "ok" and all(t == "O" for t in a.tags) for a in annotations),

@@ -19,7 +19,7 @@ import statistics
 import time
 from pathlib import Path
 
-from nerlab import distilled, paths, plots, tracking
+from nerlab import distilled, partition, paths, plots, tracking
 from nerlab.data.jsonl import read_json, read_jsonl, read_split, write_json
 from nerlab.data.sampling import subset
 from nerlab.errors import DataError, NerlabError
@@ -60,9 +60,12 @@ def check_labels(path: Path, rows: list[dict], tags: list[str]) -> None:
 
 def load_data(params: dict, space: LabelSpace) -> dict:
     dataset, d = params["dataset"], params["distill"]
-    train_split = read_split(paths.prepared(dataset), "train")
-    exclude = annotated_ids(dataset)
-    original = subset([r for r in train_split if r["id"] not in exclude], d["original_size"], int(params["seed"]))
+    pool = partition.read(dataset, "original", read_split(paths.prepared(dataset), "train"))
+    shared = annotated_ids(dataset) & {r["id"] for r in pool}
+    if shared:  # the partition makes this impossible; a hand-made annotation folder could still break it
+        raise NerlabError(f"{len(shared)} sentences of the original pool were annotated too (e.g. {min(shared)}); "
+                          "re-run the partition and annotate stages")
+    original = subset(pool, d["original_size"], int(params["seed"]))
     sets = {"distilled_conll": distilled.folder(dataset) / "train.jsonl"}
     if d["bbc"]:
         sets["distilled_bbc"] = distilled.folder(paths.BBC) / "train.jsonl"
@@ -117,10 +120,13 @@ def run_repeat(params: dict, space: LabelSpace, data: dict, test_rows: list[dict
     return result
 
 
-def annotator_of(dataset: str, bbc: bool) -> str:
-    """Who produced the distilled data (written beside it by the annotate stages)."""
-    names = [distilled.source(name)["annotator"] for name in [dataset] + ([paths.BBC] if bbc else [])]
-    return " / ".join(dict.fromkeys(names))
+def annotator_of(dataset: str, bbc: bool) -> tuple[str, list[str]]:
+    """Who produced the distilled data, and the notes that come with it (written beside it by the annotate
+    stages: a teacher standing in for the LLM)."""
+    sources = [distilled.source(name) for name in [dataset] + ([paths.BBC] if bbc else [])]
+    names = dict.fromkeys(s["annotator"] for s in sources)
+    notes = dict.fromkeys(s["note"] for s in sources if s.get("note"))
+    return " / ".join(names), list(notes)
 
 
 def run(params: dict) -> dict:
@@ -130,6 +136,9 @@ def run(params: dict) -> dict:
     labels = read_json(paths.prepared(dataset) / "labels.json")
     space = LabelSpace.from_labels_json(labels)
     data = load_data(params, space)
+    annotator, annotator_notes = annotator_of(dataset, bool(d["bbc"]))
+    for line in annotator_notes:
+        log.warning("%s", line)
     sizes = {name: len(rows) for name, rows in data.items()}
     repeats = int(d["repeats"])
     if repeats < 1:
@@ -147,8 +156,8 @@ def run(params: dict) -> dict:
         summary = {"dataset": dataset, "variant": blend.label(), "schedule": blend.schedule, "k": blend.k,
                    "n": blend.n, "bbc": bool(d["bbc"]), "lr_decay": recipe.cfg.lr_decay,
                    "epochs": epochs, "repeats": repeats, "seeds": [r["seed"] for r in runs],
-                   "annotator": annotator_of(dataset, bool(d["bbc"])), "encoder_used": first["encoder_used"],
-                   "notes": first["notes"], "sizes": sizes,
+                   "annotator": annotator, "encoder_used": first["encoder_used"],
+                   "notes": first["notes"] + annotator_notes, "sizes": sizes,
                    "seconds_per_run": round(statistics.fmean(r["seconds"] for r in runs), 1),
                    "sentences_seen_per_run": round(statistics.fmean(r["sentences_seen"] for r in runs)),
                    "test": {"mean": mean, "std": std},

@@ -27,8 +27,8 @@ def run(params: dict) -> dict:
     prepared = paths.prepared(dataset)
     labels = read_json(prepared / "labels.json")
     rows = subset(read_split(prepared, cfg["split"]), int(cfg["size"]), int(params["seed"]))
-    session = Session(params, labels["types"], read_split(prepared, "train"))
-    with tracking.run(f"llm_tagger:{dataset}", {"seed": params["seed"], "annotator": params["annotator"],
+    session = Session(params, labels["types"], read_split(prepared, "train"), backend=params["llm"])
+    with tracking.run(f"llm_tagger:{dataset}", {"seed": params["seed"], "llm": params["llm"],
                                                 "tagger": cfg}, enabled=params.get("tracking", {}).get("enabled", True)) \
             as ml, session.open() as s:
         annotations, usage = s.entities_for(rows, cfg["prompt"], desc=f"LLM tagger ({cfg['split']})")

@@ -1,7 +1,7 @@
 """topics stage (paper 002): topic labels (World/Sport/Business/Technology/Other) for CoNLL sentences.
 
 Seeded subsets of train and test (``annotate.topics``) are labelled by
-``annotate.topics.labeller``: ``llm`` asks the ``annotator`` backend with the
+``annotate.topics.labeller``: ``llm`` asks the ``llm`` backend (param) with the
 paper's prompt at its temperature (0.2) through the same backends and cache;
 ``bbc`` uses a classifier trained on BBC News categories
 (:mod:`nerlab.annotate.topic_teacher`), the offline default because the local
@@ -32,7 +32,7 @@ LABELLERS = ("llm", "bbc")
 
 def _llm_labels(params: dict, splits: dict[str, list[dict]], result: dict):
     """Yield (split, labelled rows, counts) from the annotator backend."""
-    session = Session(params, [], [])
+    session = Session(params, [], [], backend=params["llm"])
     result["annotator"] = session.backend.describe()
     with session.open() as s:
         for split, rows in splits.items():
@@ -74,7 +74,7 @@ def run(params: dict) -> dict:
     splits = {split: subset(read_split(paths.prepared(dataset), split), sizes[split], seed) for split in sizes}
     result = {"dataset": dataset, "labeller": labeller, "annotator": None, "splits": {}}
     source = _llm_labels if labeller == "llm" else _bbc_labels
-    with tracking.run(f"topics:{dataset}", {"seed": seed, "annotator": params["annotator"], "topics": cfg},
+    with tracking.run(f"topics:{dataset}", {"seed": seed, "topics": cfg},
                       enabled=params.get("tracking", {}).get("enabled", True)) as ml:
         for split, labelled, extra in source(params, splits, result):
             write_jsonl(paths.TOPICS / dataset / f"{split}.jsonl", labelled)

@@ -1,0 +1,166 @@
+"""Findings: each comparison a paper makes, with per-seed mean +- std, a paired bootstrap interval and a verdict.
+
+``configs/findings.yaml`` lists claims; each side of a claim is a named variant of a
+variant set (``configs/<set>.yaml``) run as one DVC experiment, named after the
+variant, with the set's findings overrides (several seeds per experiment:
+``distill.repeats``). :func:`queue_commands` queues the experiments the claims need;
+:func:`collect` reads every side's per-seed test predictions out of its experiment
+(``dvc.api.DVCFileSystem`` at the experiment's commit), runs
+:func:`nerlab.significance.paired_bootstrap` on the same test sentences and writes
+``metrics/findings.json``: one entry per claim (paper, claim, our means and stds,
+the paper's numbers, the difference, its interval, the verdict, the seeds, the
+command). :func:`render` makes the table (``nerlab report findings``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import yaml
+
+from nerlab import paths, variants
+from nerlab.errors import NerlabError
+from nerlab.significance import paired_bootstrap, verdict
+
+log = logging.getLogger(__name__)
+
+SPEC = Path("configs/findings.yaml")
+OUT = paths.METRICS / "findings.json"
+
+
+def load_spec(path: Path = SPEC) -> dict:
+    if not path.is_file():
+        raise NerlabError(f"{path} not found")
+    spec = yaml.safe_load(path.read_text())
+    for claim in spec["claims"]:
+        if claim["set"] not in spec["sets"]:
+            raise NerlabError(f"{path}: claim {claim['id']} names set {claim['set']!r}, not under sets")
+        if claim["expected"] not in (-1, 0, 1):
+            raise NerlabError(f"{path}: claim {claim['id']}: expected must be -1, 0 or 1")
+    return spec
+
+
+def _claims(spec: dict, only: list[str] | None) -> list[dict]:
+    claims = [c for c in spec["claims"] if not only or c["id"] in only]
+    unknown = set(only or []) - {c["id"] for c in spec["claims"]}
+    if unknown:
+        raise NerlabError(f"unknown claims {sorted(unknown)}; known: {', '.join(c['id'] for c in spec['claims'])}")
+    return claims
+
+
+def sides(spec: dict, only: list[str] | None = None) -> dict[str, str]:
+    """Variant name -> its set, for every side the chosen claims need."""
+    return {name: c["set"] for c in _claims(spec, only) for name in (c["a"], c["b"])}
+
+
+PREFIX = "findings-"  # experiment names: findings-<variant>, apart from the variant sets' own runs
+
+
+def queue_commands(spec: dict, only: list[str] | None = None, extra: list[str] = ()) -> list[list[str]]:
+    commands = []
+    for name, set_name in sides(spec, only).items():
+        overrides = [f"{k}={variants._value(v)}" for k, v in spec["sets"][set_name]["set"].items()] + list(extra)
+        for cmd in variants.queue_commands(variants.load(set_name), overrides, [name]):
+            cmd[cmd.index("-n") + 1] = PREFIX + name
+            commands.append(cmd)
+    return commands
+
+
+def queue(only: list[str] | None = None, dry_run: bool = False, extra: list[str] = ()) -> list[list[str]]:
+    return variants.submit(queue_commands(load_spec(), only, extra), dry_run,
+                           "queued; run them with: dvc exp run --run-all -j 1   then: nerlab findings collect")
+
+
+def _experiment_revs(repo: str) -> dict[str, str]:
+    """Experiment name -> commit, from ``dvc exp show``."""
+    import dvc.api
+
+    out = {}
+    for row in dvc.api.exp_show(repo=repo):
+        name, rev = row.get("Experiment"), row.get("rev")
+        if name and rev:
+            out.setdefault(name, rev)  # the newest experiment of that name comes first
+    return out
+
+
+def read_runs(fs, folder: str) -> tuple[list[str], list[list[str]], list[list[list[str]]]]:
+    """(ids, gold, predictions per seed) from the ``*.test.jsonl`` files of an experiment's predictions folder."""
+    files = sorted(p for p in fs.ls(folder, detail=False) if p.endswith(".test.jsonl"))
+    if not files:
+        raise NerlabError(f"{folder}: no *.test.jsonl predictions in this experiment")
+    ids, gold, preds = None, None, []
+    for path in files:
+        with fs.open(path) as handle:
+            rows = [json.loads(line) for line in handle.read().decode("utf-8").splitlines() if line.strip()]
+        if ids is None:
+            ids, gold = [r["id"] for r in rows], [r["gold"] for r in rows]
+        elif [r["id"] for r in rows] != ids:
+            raise NerlabError(f"{path}: not the same test sentences, in the same order, as run 1")
+        preds.append([r["pred"] for r in rows])
+    return ids, gold, preds
+
+
+def evaluate_claim(claim: dict, a: tuple, b: tuple, spec: dict) -> dict:
+    ids_a, gold, runs_a = a
+    ids_b, _, runs_b = b
+    if ids_a != ids_b:
+        raise NerlabError(f"claim {claim['id']}: the two sides were scored on different test sentences")
+    result = paired_bootstrap(gold, runs_a, runs_b, int(spec["resamples"]), int(spec.get("bootstrap_seed", 0)),
+                              float(spec["confidence"]))
+    return {"id": claim["id"], "paper": claim["paper"], "claim": claim["claim"], "a": claim["a"], "b": claim["b"],
+            "expected": claim["expected"],
+            "ours": {"a": {k: result["a"][k] for k in ("mean", "std", "runs", "per_run")},
+                     "b": {k: result["b"][k] for k in ("mean", "std", "runs", "per_run")}},
+            "paper_numbers": {"a": claim.get("paper_a"), "b": claim.get("paper_b")},
+            "difference": result["difference"], "interval": [result["low"], result["high"]],
+            "confidence": result["confidence"], "resamples": result["resamples"], "sentences": result["sentences"],
+            "p_b_not_better": result["p_b_not_better"],
+            "verdict": verdict(result["low"], result["high"], claim["expected"]),
+            "command": f"nerlab findings queue --only {claim['id']} && dvc exp run --run-all -j 1 && "
+                       f"nerlab findings collect"}
+
+
+def collect(spec: dict, repo: str = ".", only: list[str] | None = None) -> list[dict]:
+    from dvc.api import DVCFileSystem
+
+    revs = _experiment_revs(repo)
+    cache: dict[str, tuple] = {}
+    findings = []
+    for claim in _claims(spec, only):
+        cfg = spec["sets"][claim["set"]]
+        missing = [s for s in (claim["a"], claim["b"]) if PREFIX + s not in revs]
+        if missing:
+            log.warning("claim %s: no experiment for %s yet (nerlab findings queue --only %s)", claim["id"],
+                        ", ".join(missing), claim["id"])
+            continue
+        for side in (claim["a"], claim["b"]):
+            if side not in cache:
+                folder = cfg["predictions"].format(dataset=spec["dataset"])
+                cache[side] = read_runs(DVCFileSystem(repo, rev=revs[PREFIX + side]), folder)
+        findings.append(evaluate_claim(claim, cache[claim["a"]], cache[claim["b"]], spec))
+        f = findings[-1]
+        log.info("%s: %s (difference %+.4f, %d%% interval [%+.4f, %+.4f])", claim["id"], f["verdict"],
+                 f["difference"], round(100 * f["confidence"]), *f["interval"])
+    return findings
+
+
+def write(findings: list[dict], out: Path = OUT) -> None:
+    from nerlab.data.jsonl import write_json
+
+    write_json(out, {"claims": findings})
+
+
+def render(findings: list[dict]) -> str:
+    head = ("| paper | claim | a | b | ours a (mean +- std) | ours b | paper a / b | difference b - a | "
+            "95% interval | verdict | seeds |")
+    lines = [head, "|" + "---|" * 11]
+    for f in findings:
+        a, b = f["ours"]["a"], f["ours"]["b"]
+        pa, pb = f["paper_numbers"]["a"], f["paper_numbers"]["b"]
+        lines.append(f"| {f['paper']} | {f['claim']} | {f['a']} | {f['b']} | {a['mean']:.4f} +- {a['std']:.4f} | "
+                     f"{b['mean']:.4f} +- {b['std']:.4f} | {pa if pa is not None else '-'} / "
+                     f"{pb if pb is not None else '-'} | {f['difference']:+.4f} | "
+                     f"[{f['interval'][0]:+.4f}, {f['interval'][1]:+.4f}] | {f['verdict']} | {a['runs']} / {b['runs']} |")
+    return "\n".join(lines)

@@ -1,0 +1,72 @@
+"""teacher stage: the stand-in annotator for distillation, trained only on its own gold pool.
+
+No LLM that annotates CoNLL well runs offline here, so paper 003's GPT-4
+annotator is stood in for by a tagger trained on the partition's ``teacher``
+pool (:mod:`nerlab.partition`): it never sees the annotation sample nor the
+original pool the distill stage trains on. ``teacher.kind`` picks the feature
+CRF (the ``crf`` block's features) or the fine-tuned transformer (the finetune
+recipe); ``teacher.size`` (how many gold sentences it learns from) is the
+quality knob, calibrated so its annotations of the sample score about what
+GPT-4's chain-of-thought annotations scored (paper 003 Table 1: micro-F1 0.73;
+``python bench/teacher_calibration.py``). The annotate stage measures that
+quality. Writes ``models/teacher`` (with ``teacher.json``: kind, pool size and
+the note every downstream output repeats) and ``metrics/teacher.json``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from nerlab import partition, paths, tracking
+from nerlab.crf import CRFConfig, CRFTagger
+from nerlab.data.jsonl import read_json, read_split, write_json
+from nerlab.errors import NerlabError
+from nerlab.finetune.labels import LabelSpace
+from nerlab.finetune.recipe import Recipe
+from nerlab.scoring import predict_and_score
+
+log = logging.getLogger(__name__)
+
+KINDS = ("crf", "finetune")
+MODEL_DIR = paths.MODELS / "teacher"
+STATE_DIR = paths.MODELS / ".state" / "teacher"
+
+
+def note(kind: str, sentences: int, stands_in_for: str) -> str:
+    return (f"a {kind} teacher trained on {sentences} gold train sentences (disjoint from the annotated sample and "
+            f"the original pool) stands in for the paper's LLM annotator ({stands_in_for})")
+
+
+def run(params: dict) -> dict:
+    dataset, seed, cfg = params["dataset"], int(params["seed"]), params["teacher"]
+    kind = cfg["kind"]
+    if kind not in KINDS:
+        raise NerlabError(f"params.yaml: teacher.kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    recipe = Recipe.from_params(params, where="teacher") if kind == "finetune" else None  # checked first
+    prepared = paths.prepared(dataset)
+    pool = partition.read(dataset, "teacher", read_split(prepared, "train"))
+    if not pool:
+        raise NerlabError("params.yaml: teacher.size is 0: a teacher needs gold sentences to learn from")
+    dev = read_split(prepared, "dev")
+    labels = read_json(prepared / "labels.json")
+    text = note(kind, len(pool), cfg["stands_in_for"])
+    log.info("%s", text)
+    with tracking.run(f"teacher:{dataset}", {"dataset": dataset, "seed": seed, "teacher": cfg},
+                      enabled=params.get("tracking", {}).get("enabled", True)) as ml:
+        start = time.perf_counter()
+        if kind == "crf":
+            tagger = CRFTagger(CRFConfig.from_params(params["crf"], seed=seed)).fit(pool, MODEL_DIR)
+        else:
+            tagger = recipe.train_and_score(LabelSpace.from_labels_json(labels), pool, dev, model_dir=MODEL_DIR,
+                                            state_dir=STATE_DIR, run_key=recipe.key("teacher", [r["id"] for r in pool]),
+                                            on_epoch=lambda epoch, record: ml.metrics(record, step=epoch)).tagger
+        seconds = time.perf_counter() - start
+        dev_scores = predict_and_score(tagger, dev, labels.get("coarse_map")).scores
+        meta = {"kind": kind, "sentences": len(pool), "note": text}
+        write_json(MODEL_DIR / "teacher.json", meta)
+        result = {"dataset": dataset, **meta, "train_seconds": round(seconds, 1), "dev": dev_scores}
+        ml.metrics({"train_seconds": seconds, "dev": dev_scores})
+    write_json(paths.METRICS / "teacher.json", result)
+    log.info("teacher (%s, %d sentences): dev micro-F1 %.4f", kind, len(pool), dev_scores["micro_f1"])
+    return result

@@ -1,0 +1,67 @@
+"""Findings: claims, their sides' predictions per seed, the bootstrap verdict and the table."""
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from nerlab import findings
+from nerlab.errors import NerlabError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_side(folder: Path, gold, runs):
+    folder.mkdir(parents=True)
+    for i, pred in enumerate(runs, start=1):
+        (folder / f"repeat-{i}.test.jsonl").write_text("".join(
+            json.dumps({"id": f"s{j}", "tokens": ["x"] * len(g), "gold": g, "pred": p}) + "\n"
+            for j, (g, p) in enumerate(zip(gold, pred))))
+
+
+def degrade(rng, gold, rate):
+    return [["O"] * len(g) if rng.random() < rate else list(g) for g in gold]
+
+
+def test_the_spec_names_every_papers_claim_and_queues_named_experiments():
+    spec = findings.load_spec(ROOT / "configs/findings.yaml")
+    ids = {c["id"] for c in spec["claims"]}
+    assert {"p003-B-vs-A", "p003-E-vs-A", "p003-E-vs-all", "p003-E-decay"} <= ids
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        commands = findings.queue_commands(spec, ["p003-B-vs-A"], ["distill.repeats=4"])
+    finally:
+        os.chdir(cwd)
+    names = [c[c.index("-n") + 1] for c in commands]
+    assert names == ["findings-p003-A", "findings-p003-B"]
+    assert all("distill.repeats=4" in c and "distill.train.epochs=10" in c for c in commands)
+    with pytest.raises(NerlabError, match="unknown claims"):
+        findings.queue_commands(spec, ["p999"])
+
+
+def test_a_claim_from_prediction_files(tmp_path):
+    import fsspec
+
+    rng = random.Random(3)
+    gold = [["B-PER", "O", "B-LOC"] for _ in range(300)]
+    write_side(tmp_path / "a", gold, [degrade(rng, gold, 0.5) for _ in range(3)])
+    write_side(tmp_path / "b", gold, [degrade(rng, gold, 0.1) for _ in range(3)])
+    fs = fsspec.filesystem("file")
+    a, b = findings.read_runs(fs, str(tmp_path / "a")), findings.read_runs(fs, str(tmp_path / "b"))
+    assert len(a[2]) == 3 and a[0][:2] == ["s0", "s1"]
+    spec = {"resamples": 500, "confidence": 0.95, "bootstrap_seed": 1}
+    claim = {"id": "c", "paper": "003", "claim": "b beats a", "a": "A", "b": "B", "expected": 1, "paper_a": 0.85,
+             "paper_b": 0.87}
+    found = findings.evaluate_claim(claim, a, b, spec)
+    assert found["verdict"] == "holds" and found["interval"][0] > 0 and found["ours"]["b"]["runs"] == 3
+    assert found["ours"]["b"]["mean"] > found["ours"]["a"]["mean"] and "nerlab findings" in found["command"]
+    table = findings.render([found])
+    assert "| 003 | b beats a | A | B |" in table and "| holds | 3 / 3 |" in table
+    assert findings.evaluate_claim({**claim, "expected": -1}, a, b, spec)["verdict"] == "fails"
+    write_side(tmp_path / "c", gold[:-1], [gold[:-1]])
+    with pytest.raises(NerlabError, match="different test sentences"):
+        findings.evaluate_claim(claim, a, findings.read_runs(fs, str(tmp_path / "c")), spec)
