@@ -87,7 +87,10 @@ def _experiment_revs(repo: str) -> dict[str, str]:
 
 def read_runs(fs, folder: str) -> tuple[list[str], list[list[str]], list[list[list[str]]]]:
     """(ids, gold, predictions per seed) from the ``*.test.jsonl`` files of an experiment's predictions folder."""
-    files = sorted(p for p in fs.ls(folder, detail=False) if p.endswith(".test.jsonl"))
+    try:
+        files = sorted(p for p in fs.ls(folder, detail=False) if p.endswith(".test.jsonl"))
+    except FileNotFoundError:
+        files = []
     if not files:
         raise NerlabError(f"{folder}: no *.test.jsonl predictions in this experiment")
     ids, gold, preds = None, None, []
@@ -122,9 +125,13 @@ def evaluate_claim(claim: dict, a: tuple, b: tuple, spec: dict) -> dict:
                        f"nerlab findings collect"}
 
 
-def collect(spec: dict, repo: str = ".", only: list[str] | None = None) -> list[dict]:
+def collect(spec: dict, repo: str = ".", only: list[str] | None = None, dataset: str | None = None) -> list[dict]:
+    """Every chosen claim whose two sides ran; ``dataset`` (default: params.yaml's) names the predictions."""
     from dvc.api import DVCFileSystem
 
+    from nerlab.stage import load_params
+
+    dataset = dataset or load_params(Path(repo) / "params.yaml")["dataset"]
     revs = _experiment_revs(repo)
     cache: dict[str, tuple] = {}
     findings = []
@@ -137,7 +144,7 @@ def collect(spec: dict, repo: str = ".", only: list[str] | None = None) -> list[
             continue
         for side in (claim["a"], claim["b"]):
             if side not in cache:
-                folder = cfg["predictions"].format(dataset=spec["dataset"])
+                folder = cfg["predictions"].format(dataset=dataset)
                 cache[side] = read_runs(DVCFileSystem(repo, rev=revs[PREFIX + side]), folder)
         findings.append(evaluate_claim(claim, cache[claim["a"]], cache[claim["b"]], spec))
         f = findings[-1]
