@@ -74,15 +74,19 @@ def queue(only: list[str] | None = None, dry_run: bool = False, extra: list[str]
 
 
 def _experiment_revs(repo: str) -> dict[str, str]:
-    """Experiment name -> commit, from ``dvc exp show``."""
-    import dvc.api
+    """Experiment name -> commit, newest first wins, from the experiment refs of every baseline commit
+    (``refs/exps/...``; ``dvc exp show`` would list only the current commit's)."""
+    import subprocess
 
-    out = {}
-    for row in dvc.api.exp_show(repo=repo):
-        name, rev = row.get("Experiment"), row.get("rev")
-        if name and rev:
-            out.setdefault(name, rev)  # the newest experiment of that name comes first
-    return out
+    out = subprocess.run(["git", "for-each-ref", "refs/exps", "--sort=-committerdate",
+                          "--format=%(refname) %(objectname)"], cwd=repo, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise NerlabError(f"git for-each-ref failed: {out.stderr.strip()[-300:]}")
+    revs: dict[str, str] = {}
+    for line in out.stdout.splitlines():
+        ref, sha = line.rsplit(" ", 1)
+        revs.setdefault(ref.rsplit("/", 1)[-1], sha)
+    return revs
 
 
 def read_runs(fs, folder: str) -> tuple[list[str], list[list[str]], list[list[list[str]]]]:
