@@ -12,10 +12,7 @@ from nerlab.data.jsonl import read_jsonl
 from nerlab.errors import NerlabError
 from nerlab.text import split_sentences, tokenize
 
-BBC = paths.BBC
-
-
-def read_articles(dataset: str = BBC) -> list[dict]:
+def read_articles(dataset: str = paths.BBC) -> list[dict]:
     path = paths.prepared(dataset) / "articles.jsonl"
     if not path.is_file():
         raise NerlabError(f"{path} not found: prepare the articles first (dvc repro fetch_bbc)")

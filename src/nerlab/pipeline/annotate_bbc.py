@@ -19,7 +19,7 @@ from collections import Counter
 from nerlab import distilled, paths, plots, tracking
 from nerlab.annotate.annotator import parse_counts
 from nerlab.annotate.session import Session
-from nerlab.articles import BBC, long_sentences, read_articles
+from nerlab.articles import long_sentences, read_articles
 from nerlab.data.jsonl import read_json, read_split, write_json, write_jsonl
 from nerlab.data.sampling import subset
 from nerlab.partition import per_annotator
@@ -30,13 +30,13 @@ log = logging.getLogger(__name__)
 
 def run(params: dict) -> dict:
     cfg = params["annotate"]["bbc"]
-    candidates = long_sentences(read_articles(BBC), int(cfg["min_tokens"]))
+    candidates = long_sentences(read_articles(), int(cfg["min_tokens"]))
     size = per_annotator(params, "annotate.bbc.max_sentences", cfg["max_sentences"])
     sample = subset(candidates, int(size), int(params["seed"]))
     prepared = paths.prepared(params["dataset"])  # the dataset's entity types and its few-shot pool
     labels = read_json(prepared / "labels.json")
     session = Session(params, labels["types"], read_split(prepared, "train"))
-    out_dir = paths.ANNOTATED / BBC
+    out_dir = paths.ANNOTATED / paths.BBC
     with tracking.run("annotate_bbc", {"seed": params["seed"], "annotator": params["annotator"],
                                        "annotate.bbc": cfg}, enabled=params.get("tracking", {}).get("enabled", True)) \
             as ml, session.open() as s:
@@ -46,7 +46,7 @@ def run(params: dict) -> dict:
         write_jsonl(out_dir / f"{cfg['prompt']}.jsonl", annotation_rows(annotations))
         kept = distilled_rows(annotations, sample, require_entities=True, keep=("id", "doc_id", "category"))
         note = session.backend.note()
-        distilled.write(BBC, kept, session.backend.describe(), cfg["prompt"], note)
+        distilled.write(paths.BBC, kept, session.backend.describe(), cfg["prompt"], note)
         count = lambda rows: dict(sorted(Counter(r["category"] for r in rows).items()))  # noqa: E731
         result = {"annotator": session.backend.describe(), **({"note": note} if note else {}),
                   "prompt": cfg["prompt"], "min_tokens": cfg["min_tokens"],

@@ -20,7 +20,7 @@ from nerlab import paths, plots, tracking
 from nerlab.annotate.session import Session
 from nerlab.annotate.topic_teacher import TopicTeacher
 from nerlab.annotate.topics import TOPICS
-from nerlab.articles import BBC, long_sentences, read_articles
+from nerlab.articles import long_sentences, read_articles
 from nerlab.data.jsonl import read_split, write_json, write_jsonl
 from nerlab.data.sampling import subset
 from nerlab.errors import NerlabError
@@ -50,7 +50,7 @@ def _bbc_labels(params: dict, splits: dict[str, list[dict]], result: dict):
         min_tokens = int(cfg["min_tokens"])
     except (TypeError, ValueError) as err:
         raise NerlabError(f"params.yaml: annotate.topics: {err}") from None
-    teacher.fit(long_sentences(read_articles(BBC), min_tokens))
+    teacher.fit(long_sentences(read_articles(), min_tokens))
     result["annotator"] = teacher.describe()
     result["teacher_heldout"] = teacher.heldout
     for split, rows in splits.items():
