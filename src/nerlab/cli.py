@@ -68,7 +68,7 @@ def _findings(args) -> None:
     from nerlab import findings
 
     if args.action == "queue":
-        findings.queue(args.only, args.dry_run, args.set or [])
+        findings.queue(args.only, args.dry_run, args.set or [], args.rerun)
         return
     found = findings.collect(findings.load_spec(), ".", args.only)
     findings.write(found)
@@ -98,5 +98,6 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("--only", nargs="+", metavar="CLAIM", help="only these claims")
     f.add_argument("--dry-run", action="store_true", help="queue: print the dvc commands without running them")
     f.add_argument("--set", action="append", metavar="KEY=VALUE", help="queue: an extra override for every side")
+    f.add_argument("--rerun", action="store_true", help="queue: also the sides that already have an experiment")
     args = parser.parse_args(argv)
     entry({"predict": _predict, "report": _report, "queue": _queue, "findings": _findings}[args.command])(args)

@@ -68,8 +68,20 @@ def queue_commands(spec: dict, only: list[str] | None = None, extra: list[str] =
     return commands
 
 
-def queue(only: list[str] | None = None, dry_run: bool = False, extra: list[str] = ()) -> list[list[str]]:
-    return variants.submit(queue_commands(load_spec(), only, extra), dry_run,
+def queue(only: list[str] | None = None, dry_run: bool = False, extra: list[str] = (), rerun: bool = False,
+          repo: str = ".") -> list[list[str]]:
+    """Queue the sides the chosen claims need; a side that already has an experiment is skipped unless ``rerun``."""
+    commands = queue_commands(load_spec(), only, extra)
+    if not rerun:
+        done = set(_experiment_revs(repo))
+        skipped = [c[c.index("-n") + 1] for c in commands if c[c.index("-n") + 1] in done]
+        if skipped:
+            log.info("already run (--rerun to run again): %s", ", ".join(skipped))
+        commands = [c for c in commands if c[c.index("-n") + 1] not in done]
+    if not commands:
+        log.info("nothing to queue: every side has an experiment (nerlab findings collect)")
+        return []
+    return variants.submit(commands, dry_run,
                            "queued; run them with: dvc exp run --run-all -j 1   then: nerlab findings collect")
 
 
