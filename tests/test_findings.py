@@ -43,6 +43,26 @@ def test_the_spec_names_every_papers_claim_and_queues_named_experiments():
         findings.queue_commands(spec, ["p999"])
 
 
+def test_every_paper_has_claims_and_seeded_sets_queue_one_experiment_per_seed():
+    spec = findings.load_spec(ROOT / "configs/findings.yaml")
+    assert {c["paper"] for c in spec["claims"]} == {"000", "002", "003", "004"}
+    commands = findings.queue_commands(spec, ["p000-crf-vs-linear"])
+    names = [c[c.index("-n") + 1] for c in commands]
+    assert names == [f"findings-p000-{side}-s{seed}" for side in ("linear", "crf") for seed in (42, 43, 44)]
+    for cmd, name in zip(commands, names):
+        assert cmd[cmd.index("-n") + 2] == "evaluate"  # the set's target stage
+        assert f"train_seed={name[-2:]}" in cmd and "finetune.epochs=5" in cmd
+        assert ("head=crf" in cmd) == ("-crf-" in name)
+    joint = findings.queue_commands(spec, ["p002-joint-3x-vs-token"])
+    targets = {c[c.index("-n") + 1]: c[c.index("-n") + 2] for c in joint}
+    assert targets["findings-p002-token-s42"] == "multitask@token"
+    assert targets["findings-p002-joint-3x-epochs-s44"] == "multitask@joint"
+    assert "paper002.train.epochs=12" in next(c for c in joint if "findings-p002-joint-3x-epochs-s43" in c)
+    bad = {**spec, "sets": {**spec["sets"], "paper002": {"seeds": [1], "variants": {"p002-token": {}}}}}
+    with pytest.raises(NerlabError, match="names no predictions"):
+        findings.queue_commands(bad, ["p002-joint-vs-token"])
+
+
 def test_a_claim_from_prediction_files(tmp_path):
     import fsspec
 
@@ -62,6 +82,10 @@ def test_a_claim_from_prediction_files(tmp_path):
     table = findings.render([found])
     assert "| 003 | b beats a | A | B |" in table and "| holds | 3 / 3 |" in table
     assert findings.evaluate_claim({**claim, "expected": -1}, a, b, spec)["verdict"] == "fails"
+    one = [findings.read_runs(fs, str(tmp_path / "a" / f"repeat-{i}.test.jsonl")) for i in (1, 2, 3)]
+    assert findings.merge_runs(one, "a") == a  # one experiment per seed gives the same side
+    with pytest.raises(NerlabError, match="different test sentences"):
+        findings.merge_runs([one[0], (one[1][0][:-1], one[1][1][:-1], one[1][2])], "a")
     write_side(tmp_path / "c", gold[:-1], [gold[:-1]])
     with pytest.raises(NerlabError, match="different test sentences"):
         findings.evaluate_claim(claim, a, findings.read_runs(fs, str(tmp_path / "c")), spec)

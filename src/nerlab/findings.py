@@ -55,15 +55,51 @@ def sides(spec: dict, only: list[str] | None = None) -> dict[str, str]:
     return {name: c["set"] for c in _claims(spec, only) for name in (c["a"], c["b"])}
 
 
-PREFIX = "findings-"  # experiment names: findings-<variant>, apart from the variant sets' own runs
+PREFIX = "findings-"  # experiment names: findings-<variant>[-s<seed>], apart from the variant sets' own runs
+
+
+def side_variant(spec: dict, name: str, set_name: str) -> dict:
+    """One side: ``set`` (its overrides), ``target`` (the stage it runs) and ``predictions`` (where its test
+    predictions are). Inline under the set's ``variants``, else a variant of ``configs/<set>.yaml``."""
+    cfg = spec["sets"][set_name]
+    inline = cfg.get("variants")
+    if inline is not None:
+        if name not in inline:
+            raise NerlabError(f"{SPEC}: set {set_name} has no variant {name!r} (known: {', '.join(inline)})")
+        side = inline[name] or {}
+        predictions = side.get("predictions", cfg.get("predictions"))
+        if not predictions:
+            raise NerlabError(f"{SPEC}: variant {name} of set {set_name} names no predictions (its own or the set's)")
+        return {"set": dict(side.get("set", {})), "target": side.get("target", cfg.get("target")),
+                "predictions": predictions}
+    variant_set = variants.load(set_name)
+    if name not in variant_set["variants"]:
+        raise NerlabError(f"configs/{set_name}.yaml has no variant {name!r}")
+    return {"set": {**variant_set.get("common", {}), **variant_set["variants"][name]},
+            "target": variant_set.get("target"), "predictions": cfg["predictions"]}
+
+
+def experiments(spec: dict, name: str, set_name: str) -> list[tuple[str, int | None]]:
+    """(experiment name, seed) of one side: one experiment running every seed (``distill.repeats``), or one
+    experiment per seed of the set's ``seeds`` (``-S train_seed=<seed>``)."""
+    seeds = spec["sets"][set_name].get("seeds")
+    if not seeds:
+        return [(PREFIX + name, None)]
+    return [(f"{PREFIX}{name}-s{seed}", int(seed)) for seed in seeds]
 
 
 def queue_commands(spec: dict, only: list[str] | None = None, extra: list[str] = ()) -> list[list[str]]:
     commands = []
     for name, set_name in sides(spec, only).items():
-        overrides = [f"{k}={variants._value(v)}" for k, v in spec["sets"][set_name]["set"].items()] + list(extra)
-        for cmd in variants.queue_commands(variants.load(set_name), overrides, [name]):
-            cmd[cmd.index("-n") + 1] = PREFIX + name
+        side = side_variant(spec, name, set_name)
+        merged = {**side["set"], **spec["sets"][set_name].get("set", {})}
+        for experiment, seed in experiments(spec, name, set_name):
+            cmd = ["dvc", "exp", "run", "--queue", "-n", experiment, *([side["target"]] if side["target"] else [])]
+            overrides = {**merged, **({"train_seed": seed} if seed is not None else {})}
+            for key, value in overrides.items():
+                cmd += ["-S", f"{key}={variants._value(value)}"]
+            for item in extra:
+                cmd += ["-S", item]
             commands.append(cmd)
     return commands
 
@@ -101,23 +137,36 @@ def _experiment_revs(repo: str) -> dict[str, str]:
     return revs
 
 
-def read_runs(fs, folder: str) -> tuple[list[str], list[list[str]], list[list[list[str]]]]:
-    """(ids, gold, predictions per seed) from the ``*.test.jsonl`` files of an experiment's predictions folder."""
-    try:
-        files = sorted(p for p in fs.ls(folder, detail=False) if p.endswith(".test.jsonl"))
-    except FileNotFoundError:
-        files = []
+def read_runs(fs, path: str) -> tuple[list[str], list[list[str]], list[list[list[str]]]]:
+    """(ids, gold, predictions per seed) from a predictions file or the ``*.test.jsonl`` files of a folder."""
+    if path.endswith(".jsonl"):
+        files = [path] if fs.exists(path) else []
+    else:
+        try:
+            files = sorted(p for p in fs.ls(path, detail=False) if p.endswith(".test.jsonl"))
+        except FileNotFoundError:
+            files = []
     if not files:
-        raise NerlabError(f"{folder}: no *.test.jsonl predictions in this experiment")
+        raise NerlabError(f"{path}: no test predictions in this experiment")
     ids, gold, preds = None, None, []
-    for path in files:
-        with fs.open(path) as handle:
+    for file in files:
+        with fs.open(file) as handle:
             rows = [json.loads(line) for line in handle.read().decode("utf-8").splitlines() if line.strip()]
         if ids is None:
             ids, gold = [r["id"] for r in rows], [r["gold"] for r in rows]
         elif [r["id"] for r in rows] != ids:
-            raise NerlabError(f"{path}: not the same test sentences, in the same order, as run 1")
+            raise NerlabError(f"{file}: not the same test sentences, in the same order, as run 1")
         preds.append([r["pred"] for r in rows])
+    return ids, gold, preds
+
+
+def merge_runs(parts: list[tuple], where: str) -> tuple:
+    """One side's runs gathered from several experiments (one per seed): same sentences, runs appended."""
+    ids, gold, preds = parts[0][0], parts[0][1], []
+    for part in parts:
+        if part[0] != ids or part[1] != gold:
+            raise NerlabError(f"{where}: the seeds were scored on different test sentences")
+        preds.extend(part[2])
     return ids, gold, preds
 
 
@@ -152,16 +201,17 @@ def collect(spec: dict, repo: str = ".", only: list[str] | None = None, dataset:
     cache: dict[str, tuple] = {}
     findings = []
     for claim in _claims(spec, only):
-        cfg = spec["sets"][claim["set"]]
-        missing = [s for s in (claim["a"], claim["b"]) if PREFIX + s not in revs]
+        set_name = claim["set"]
+        missing = [e for s in (claim["a"], claim["b"]) for e, _ in experiments(spec, s, set_name) if e not in revs]
         if missing:
-            log.warning("claim %s: no experiment for %s yet (nerlab findings queue --only %s)", claim["id"],
+            log.warning("claim %s: no experiment %s yet (nerlab findings queue --only %s)", claim["id"],
                         ", ".join(missing), claim["id"])
             continue
         for side in (claim["a"], claim["b"]):
             if side not in cache:
-                folder = cfg["predictions"].format(dataset=dataset)
-                cache[side] = read_runs(DVCFileSystem(repo, rev=revs[PREFIX + side]), folder)
+                where = side_variant(spec, side, set_name)["predictions"].format(dataset=dataset)
+                cache[side] = merge_runs([read_runs(DVCFileSystem(repo, rev=revs[e]), where)
+                                          for e, _ in experiments(spec, side, set_name)], f"{side}: {where}")
         findings.append(evaluate_claim(claim, cache[claim["a"]], cache[claim["b"]], spec))
         f = findings[-1]
         log.info("%s: %s (difference %+.4f, %d%% interval [%+.4f, %+.4f])", claim["id"], f["verdict"],

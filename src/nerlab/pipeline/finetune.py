@@ -11,6 +11,7 @@ from nerlab.data.jsonl import read_json, read_split, write_json
 from nerlab.data.sampling import subset
 from nerlab.finetune.labels import LabelSpace
 from nerlab.finetune.recipe import Recipe
+from nerlab.seeds import model_seed
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +26,12 @@ def run(params: dict) -> dict:
     train_rows = subset(read_split(prepared, "train"), ft.get("train_size"), int(params["seed"]))
     dev_rows = read_split(prepared, "dev")
     space = LabelSpace.from_labels_json(read_json(prepared / "labels.json"))
-    recipe = Recipe.from_params(params)
+    seed = model_seed(params)  # the data subset above stays on `seed`
+    shaped = dict(params)  # sections stay audited
+    shaped["seed"] = seed
+    recipe = Recipe.from_params(shaped)
     cfg = recipe.cfg
-    tracked = {"dataset": dataset, "seed": params["seed"], "encoder": params["encoder"],
+    tracked = {"dataset": dataset, "seed": params["seed"], "train_seed": seed, "encoder": params["encoder"],
                "head": params["head"], "layers": params["layers"], "blend": params["blend"], "aux": params["aux"],
                "head_lr_mult": params["head_lr_mult"], "context": params["context"],
                "attention": params.get("attention", "bidirectional"), "finetune": ft}

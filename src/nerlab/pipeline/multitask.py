@@ -26,6 +26,7 @@ from nerlab.errors import DataError, NerlabError
 from nerlab.evaluation import headline
 from nerlab.finetune.labels import LabelSpace
 from nerlab.finetune.recipe import Recipe
+from nerlab.seeds import model_seed
 
 log = logging.getLogger(__name__)
 
@@ -78,12 +79,12 @@ def run(params: dict, task: str) -> dict:
         raise NerlabError(f"{paths.TOPICS / dataset}: no topic-labelled {'train' if not train_rows else 'test'} "
                           "sentences for a sequence head; see metrics/topics.json (labeller, unreadable answers)")
     heads = {**spec, "weighting_lr": mt["weighting_lr"]}
-    recipe = Recipe.of_section(params, "paper002", seed, heads=heads, where=f"multitask.tasks.{task}")
+    recipe = Recipe.of_section(params, "paper002", model_seed(params), heads=heads, where=f"multitask.tasks.{task}")
     labels = read_json(prepared / "labels.json")
     space = LabelSpace.from_labels_json(labels).with_topics(list(TOPICS))
     model_dir = paths.MODELS / "multitask" / task
-    tracked = {"dataset": dataset, "seed": seed, "task": task, "heads": spec, "paper002": params["paper002"],
-               "train_size": len(train_rows), "weighting_lr": mt["weighting_lr"]}
+    tracked = {"dataset": dataset, "seed": seed, "train_seed": recipe.seed, "task": task, "heads": spec,
+               "paper002": params["paper002"], "train_size": len(train_rows), "weighting_lr": mt["weighting_lr"]}
     log.info("multitask %s: %s on %d topic-labelled sentences (%s)", task, spec, len(train_rows),
              dict(sorted(_counts(train_rows).items())))
     with tracking.run(f"multitask:{task}:{dataset}", tracked,
