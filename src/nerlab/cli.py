@@ -58,6 +58,16 @@ def _report(args) -> None:
     report.main()
 
 
+def _export(args) -> None:
+    from nerlab.export import export
+
+    record = export(args.model, args.to)
+    print(f"wrote {args.to}: load it with transformers' AutoModelForTokenClassification or "
+          f"pipeline('token-classification', model='{args.to}', aggregation_strategy='first')")
+    for line in record["lost"]:
+        print(f"  not carried over: {line}")
+
+
 def _queue(args) -> None:
     from nerlab import variants
 
@@ -83,6 +93,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--model", default="models/finetune", help="a trained model folder (models/finetune, models/crf)")
     p.add_argument("--file", help="a text file, one sentence per line")
     p.add_argument("--format", choices=("entities", "jsonl"), default="entities")
+    e = sub.add_parser("export", help="a fine-tuned model as a standard transformers token-classification folder")
+    e.add_argument("--model", default="models/finetune", help="a fine-tuned nerlab model folder")
+    e.add_argument("--to", required=True, help="the folder to write (replaced if it exists)")
     r = sub.add_parser("report", help="metrics/test.json as a markdown table, or a variant set's table")
     r.add_argument("variants", nargs="?", help="a variant set in configs/ (e.g. paper000): ours beside the paper's; "
                    "'annotate': paper 003's Table 1 from metrics/annotate.json; 'findings': metrics/findings.json")
@@ -100,4 +113,5 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("--set", action="append", metavar="KEY=VALUE", help="queue: an extra override for every side")
     f.add_argument("--rerun", action="store_true", help="queue: also the sides that already have an experiment")
     args = parser.parse_args(argv)
-    entry({"predict": _predict, "report": _report, "queue": _queue, "findings": _findings}[args.command])(args)
+    commands = {"predict": _predict, "export": _export, "report": _report, "queue": _queue, "findings": _findings}
+    entry(commands[args.command])(args)
