@@ -33,6 +33,11 @@ def _predict(args) -> None:
 
 
 def _report(args) -> None:
+    if args.html:
+        from nerlab import html_report
+
+        print(f"wrote {html_report.write(args.html)}")
+        return
     if args.variants == "findings":
         from nerlab import findings
         from nerlab.data.jsonl import read_json
@@ -99,6 +104,8 @@ def main(argv: list[str] | None = None) -> None:
     r = sub.add_parser("report", help="metrics/test.json as a markdown table, or a variant set's table")
     r.add_argument("variants", nargs="?", help="a variant set in configs/ (e.g. paper000): ours beside the paper's; "
                    "'annotate': paper 003's Table 1 from metrics/annotate.json; 'findings': metrics/findings.json")
+    r.add_argument("--html", metavar="FILE", help="one self-contained results page: test scores, Table 1, findings "
+                   "and every figure under metrics/plots")
     q = sub.add_parser("queue", help="queue a variant set in configs/ as DVC experiments")
     q.add_argument("variants", help="a variant set in configs/, e.g. paper000")
     q.add_argument("--set", action="append", metavar="KEY=VALUE", help="an extra override for every variant")
