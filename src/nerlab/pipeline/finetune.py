@@ -6,7 +6,7 @@ import logging
 
 import torch
 
-from nerlab import paths, plots, tracking
+from nerlab import mlflow_model, paths, plots, tracking
 from nerlab.data.jsonl import read_json, read_split, write_json
 from nerlab.data.sampling import subset
 from nerlab.finetune.labels import LabelSpace
@@ -69,4 +69,5 @@ def run(params: dict) -> dict:
         ml.metrics({k: v for k, v in summary.items() if isinstance(v, (int, float))}, prefix="summary")
         ml.artifact(curve / "learning_curve.png")
         ml.artifact(model_dir / "tagger.json")
+        mlflow_model.log_tagger(model_dir)  # servable: mlflow models serve -m runs:/<run id>/model
     return summary
