@@ -195,6 +195,19 @@ def test_comment_lines_and_header_ids_in_a_user_corpus(tmp_path):
         read_columns(tmp_path / "c.txt", ColumnSpec(token_col=0, tag_col=-1, docstart=None), "train", RepairLog())
 
 
+def test_document_boundaries_from_comment_lines(tmp_path):
+    text = ("# newdoc id = a\n# sent_id = 1\nAnn _ _ B-PER\nmet _ _ O\n\n# sent_id = 2\nBob _ _ B-PER\n\n"
+            "# newdoc id = b\n# sent_id = 3\nOslo _ _ B-LOC\n\n")
+    spec = catalog.custom_dataset({"train": str(write(tmp_path, text, "u.txt")), "test": str(tmp_path / "u.txt"),
+                                   "token_col": 0, "tag_col": -1, "comment_prefix": "#", "doc_prefix": "# newdoc",
+                                   "header_prefix": "# sent_id = ", "docstart": None}).spec
+    sents = read_columns(tmp_path / "u.txt", spec, "train", RepairLog())
+    assert [s.id for s in sents] == ["1", "2", "3"] and [s.tokens for s in sents] == [["Ann", "met"], ["Bob"], ["Oslo"]]
+    assert [s.doc_id for s in sents] == ["train-doc0001", "train-doc0001", "train-doc0002"]
+    plain = ColumnSpec(token_col=0, tag_col=-1, docstart=None, comment_prefix="#")
+    assert {s.doc_id for s in read_columns(tmp_path / "u.txt", plain, "train", RepairLog())} == {None}
+
+
 @pytest.mark.parametrize("train_size", [0, 0.5, -3, True])
 def test_a_train_size_that_empties_train_is_refused(tmp_path, train_size):
     from nerlab.data.prepare import FetchConfig, prepare

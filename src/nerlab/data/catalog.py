@@ -83,6 +83,7 @@ def custom_dataset(cfg: dict) -> TaggedDataset:
         feature_cols={str(k): int(v) for k, v in (cfg.get("feature_cols") or {}).items()},
         header_prefix=cfg.get("header_prefix"),
         comment_prefix=cfg.get("comment_prefix"),
+        doc_prefix=cfg.get("doc_prefix"),
         types=frozenset(types) if types else None,
     )
     return TaggedDataset(

@@ -15,7 +15,10 @@ counted and located in a :class:`~nerlab.data.repairs.RepairLog`:
 - ``cr_line_ends``: lines ended by a lone CR (old Mac files) are read as lines, not as one long line.
 
 Lines starting with ``comment_prefix`` (e.g. ``#``) are comments and skipped, except a
-``header_prefix`` line (e.g. ``# id``), whose next word is the sentence's id.
+``header_prefix`` line (e.g. ``# id``), whose next word is the sentence's id, and a
+``doc_prefix`` line (e.g. ``# newdoc``, CoNLL-U), which starts a new document as a
+``docstart`` token line does. Columns a format leaves empty (``_``) are ordinary
+columns: point ``token_col``/``tag_col`` past them.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class ColumnSpec:
     docstart: str | None = "-DOCSTART-"  # token that starts a new document
     header_prefix: str | None = None  # e.g. "# id " (MultiCoNER): the next word is the sentence id
     comment_prefix: str | None = None  # e.g. "#": other lines starting with it are comments
+    doc_prefix: str | None = None  # e.g. "# newdoc": a line starting with it starts a new document
     feature_cols: dict[str, int] = field(default_factory=dict)  # e.g. {"pos": 1, "chunk": 2}
     types: frozenset[str] | None = None  # allowed entity types; None: any
 
@@ -89,7 +93,7 @@ def read_columns(path: str | Path, spec: ColumnSpec, split: str, repairs: Repair
     sentences: list[Sentence] = []
     seen_ids: dict[str, int] = {}
     n_cols = spec.n_cols
-    doc_index = 0 if spec.docstart else None
+    doc_index = 0 if spec.docstart or spec.doc_prefix else None
     state = {"tokens": [], "tags": [], "feats": {k: [] for k in spec.feature_cols}, "first": None,
              "id": None, "header_line": None}
 
@@ -121,6 +125,10 @@ def read_columns(path: str | Path, spec: ColumnSpec, split: str, repairs: Repair
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             flush()
+            continue
+        if spec.doc_prefix and line.startswith(spec.doc_prefix):
+            flush()
+            doc_index += 1
             continue
         if spec.header_prefix and line.startswith(spec.header_prefix):
             flush()
