@@ -63,6 +63,14 @@ def _report(args) -> None:
     report.main()
 
 
+def _params(args) -> None:
+    from nerlab.params_schema import validate
+    from nerlab.stage import load_params
+
+    validate(load_params(args.file), args.file)
+    print(f"{args.file}: every setting is valid")
+
+
 def _export(args) -> None:
     from nerlab.export import export
 
@@ -98,6 +106,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--model", default="models/finetune", help="a trained model folder (models/finetune, models/crf)")
     p.add_argument("--file", help="a text file, one sentence per line")
     p.add_argument("--format", choices=("entities", "jsonl"), default="entities")
+    c = sub.add_parser("params", help="check params.yaml against the schema (types, ranges, choices, unknown keys)")
+    c.add_argument("action", choices=("check",))
+    c.add_argument("--file", default="params.yaml")
     e = sub.add_parser("export", help="a fine-tuned model as a standard transformers token-classification folder")
     e.add_argument("--model", default="models/finetune", help="a fine-tuned nerlab model folder")
     e.add_argument("--to", required=True, help="the folder to write (replaced if it exists)")
@@ -120,5 +131,5 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("--set", action="append", metavar="KEY=VALUE", help="queue: an extra override for every side")
     f.add_argument("--rerun", action="store_true", help="queue: also the sides that already have an experiment")
     args = parser.parse_args(argv)
-    commands = {"predict": _predict, "export": _export, "report": _report, "queue": _queue, "findings": _findings}
+    commands = {"predict": _predict, "params": _params, "export": _export, "report": _report, "queue": _queue, "findings": _findings}
     entry(commands[args.command])(args)
