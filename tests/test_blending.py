@@ -190,7 +190,7 @@ def test_tables_render_ours_beside_the_papers():
                "sentences_seen_per_run": 4000, "repeats": 2, "annotator": "local:smollm2-135m",
                "encoder_used": "minilm-l6", "notes": ["minilm-l6 stands in for the paper's bert-base-uncased"],
                "sizes": {"original": 1000, "distilled_conll": 27, "distilled_bbc": 3}}
-    out = render(spec, {"p003-A": {"metrics/distill.json": metrics}})
+    out = render(spec, {"p003-A": {"distill": metrics}})
     assert "| micro_f1 | - (0.683) | - (0.672) | - (0.713) | - (0.691) | 0.800±0.010 (0.850) |" in out
     assert "| LOC.f1 |" in out and "0.500 (0.873)" in out
     assert "| sentences: original / distilled | - | - | - | - | 1000 / 30 |" in out

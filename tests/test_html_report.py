@@ -12,7 +12,8 @@ def test_the_page_holds_tables_figures_and_says_what_is_missing(tmp_path):
     (metrics / "plots" / "eda" / "lengths.png").write_bytes(png)
     scores = {"micro_f1": 0.8, "macro_f1": 0.7, "weighted_f1": 0.79, "precision": 0.81, "recall": 0.79,
               "md_f1": 0.9, "token_accuracy": 0.95}
-    (metrics / "test.json").write_text(json.dumps({"dataset": "conll2003", "crf": scores}))
+    (metrics / "details").mkdir()
+    (metrics / "details" / "test.json").write_text(json.dumps({"dataset": "conll2003", "crf": scores}))
     out = html_report.write(tmp_path / "site" / "results.html", metrics)
     page = out.read_text()
     assert "<table>" in page and "<td>crf</td>" in page and "<td>0.8000</td>" in page

@@ -240,15 +240,15 @@ def test_table2_renders_ours_beside_the_papers(tmp_path):
     from nerlab import multitask_tables, variants
 
     spec = variants.load("paper002")
-    folder = tmp_path / "multitask"
-    folder.mkdir()
+    folder = tmp_path / "details" / "multitask"
+    folder.mkdir(parents=True)
     token = {"task": "token", "token": {"micro_f1": 0.78, "token_accuracy": 0.955}, "seconds_per_epoch": 20,
              "train_sentences": 1000, "encoder_used": "minilm-l6", "train_topics": {"World": 1}}
     joint = {"task": "joint", "weighting": "fixed", "alpha": 1, "beta": 7, "token": {"micro_f1": 0.79, "token_accuracy": 0.96},
              "sequence": {"weighted_f1": 0.7, "accuracy": 0.72, "sentences": 500}}
     (folder / "token.json").write_text(json.dumps(token))
     (folder / "joint.json").write_text(json.dumps(joint))
-    exp = {"p002-joint-1to3": {"metrics/multitask/joint.json": {**joint, "beta": 3}}}
+    exp = {"p002-joint-1to3": {"multitask/joint": {**joint, "beta": 3}}}
     text = multitask_tables.render(spec, exp, tmp_path)
     lines = {line.split(" | ")[0]: line for line in text.splitlines() if line.startswith("| ")}
     assert "| 78.0% (84.3%) | 95.5% (95.4%) | - | - | 20 | 1000 |" in lines["| Single-task 1 (token head)"]

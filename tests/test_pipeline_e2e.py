@@ -119,7 +119,7 @@ def test_dvc_repro_end_to_end(tmp_path):
     fetch = json.loads((project / "metrics/fetch.json").read_text())
     assert set(fetch["raw_sha256"]) == {"train.txt", "dev.txt", "test.txt"}
 
-    test = json.loads((project / "metrics/test.json").read_text())
+    test = json.loads((project / "metrics/details/test.json").read_text())
     assert test["dataset"] == "conll" and test["splits"] == {"train": 80, "dev": 20, "test": 20}
     crf = test["crf"]
     for key in ("micro_f1", "macro_f1", "weighted_f1", "precision", "recall", "md_f1", "md_precision",
@@ -127,9 +127,9 @@ def test_dvc_repro_end_to_end(tmp_path):
         assert key in crf
     assert set(test["finetune"]) == set(crf)  # one schema for every model
     assert (project / "models/finetune/tagger.json").is_file()
-    assert json.loads((project / "metrics/finetune.json").read_text())["train_sentences"] == 80
+    assert json.loads((project / "metrics/details/finetune.json").read_text())["train_sentences"] == 80
     assert crf["micro_f1"] > 0.9  # the toy patterns are easy
-    crf_metrics = json.loads((project / "metrics/crf.json").read_text())
+    crf_metrics = json.loads((project / "metrics/details/crf.json").read_text())
     assert crf_metrics["lbfgs_seconds"] >= 0 and crf_metrics["iterations"] > 0
     assert (project / "models/crf/model.crfsuite").is_file()
     for png in ("eda/sentence_lengths.png", "eda/top_tags.png", "eda/label_distribution.png",
@@ -139,23 +139,23 @@ def test_dvc_repro_end_to_end(tmp_path):
 
     parts = json.loads((project / "data/partition/conll/ids.json").read_text())
     assert parts["sizes"] == {"sample": 20, "teacher": 30, "original": 30}
-    teacher = json.loads((project / "metrics/teacher.json").read_text())
+    teacher = json.loads((project / "metrics/details/teacher.json").read_text())
     assert teacher["sentences"] == 30 and "stands in for the paper's LLM annotator" in teacher["note"]
-    annotate = json.loads((project / "metrics/annotate.json").read_text())
+    annotate = json.loads((project / "metrics/details/annotate.json").read_text())
     assert annotate["annotator"] == "teacher:models/teacher" and set(annotate["prompts"]) == {"teacher"}
     assert annotate["note"] == teacher["note"] and annotate["sample_size"] == 20
     assert set(annotate["prompts"]["teacher"]["quality"]) >= set(crf) - {"predict_seconds", "sentences_per_second"}
     rows = [json.loads(r) for r in (project / "data/annotated/conll/teacher.jsonl").read_text().splitlines()]
     assert [r["id"] for r in rows] == parts["ids"]["sample"]
     assert json.loads((project / "data/distilled/conll/source.json").read_text())["note"] == teacher["note"]
-    bbc = json.loads((project / "metrics/annotate_bbc.json").read_text())
+    bbc = json.loads((project / "metrics/details/annotate_bbc.json").read_text())
     assert bbc["annotated"] == 30 and bbc["long_sentences"] > 1000 and bbc["note"] == teacher["note"]
-    topics = json.loads((project / "metrics/topics.json").read_text())
+    topics = json.loads((project / "metrics/details/topics.json").read_text())
     assert topics["splits"]["train"]["labelled"] == 40 and topics["teacher_heldout"]["accuracy"] > 0.7
-    tagger = json.loads((project / "metrics/llm_tagger.json").read_text())
+    tagger = json.loads((project / "metrics/details/llm_tagger.json").read_text())
     assert tagger["sentences"] == 3 and "micro_f1" in tagger
     assert "serving" in (project / "logs/llama-server.log").read_text()
-    distill = json.loads((project / "metrics/distill.json").read_text())
+    distill = json.loads((project / "metrics/details/distill.json").read_text())
     assert distill["variant"] == "simple_mix" and distill["sizes"]["original"] == 20 and distill["repeats"] == 1
     assert distill["annotator"] == "teacher:models/teacher" and "micro_f1" in distill["test"]["mean"]
     assert "stands in for the paper's bert-base-uncased" in distill["notes"][0] and teacher["note"] in distill["notes"]
@@ -163,10 +163,10 @@ def test_dvc_repro_end_to_end(tmp_path):
     weights = json.loads((project / "metrics/plots/distill/weights.json").read_text())
     assert [(w["w_distilled"], w["original_sentences"]) for w in weights] == [(1.0, 0), (0.0, 20)]
     assert (project / "metrics/plots/distill/figure3.png").stat().st_size > 1000
-    curve = json.loads((project / "metrics/learning_curve.json").read_text())
+    curve = json.loads((project / "metrics/details/learning_curve.json").read_text())
     assert curve["sizes"] == [5, 20] and curve["by_size"]["20"]["seeds"] == 2 and len(curve["points"]) == 4
     assert (project / "metrics/plots/learning_curve/figure2.png").stat().st_size > 1000
-    tasks = {t: json.loads((project / f"metrics/multitask/{t}.json").read_text()) for t in params["multitask"]["tasks"]}
+    tasks = {t: json.loads((project / f"metrics/details/multitask/{t}.json").read_text()) for t in params["multitask"]["tasks"]}
     assert "sequence" not in tasks["token"] and "token" not in tasks["sequence"]
     assert tasks["joint"]["train_sentences"] == 40 and {"token", "sequence"} <= set(tasks["joint"])
     assert tasks["joint"]["sequence"]["sentences"] == 20 and "micro_f1" in tasks["joint"]["token"]
@@ -184,6 +184,12 @@ def test_dvc_repro_end_to_end(tmp_path):
 
     shown = run([*dvc, "metrics", "show", "--json"], project, env)
     assert "micro_f1" in shown
+    headline = json.loads((project / "metrics/test.json").read_text())  # the metric: only what people compare
+    assert set(headline) == {"crf", "finetune"} and set(headline["crf"]) == {"micro_f1", "macro_f1"}
+    assert headline["crf"]["micro_f1"] == test["crf"]["micro_f1"]
+    columns = run([*dvc, "exp", "show", "--csv", "--no-pager"], project, env).splitlines()[0].split(",")
+    metric_columns = [c for c in columns if c.startswith("metrics/") or "json:" in c]
+    assert 0 < len(metric_columns) <= 40, len(metric_columns)
 
     import mlflow
 

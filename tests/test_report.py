@@ -26,11 +26,10 @@ def test_paper000_variants_queue_and_report(monkeypatch):
                     "finetune.dropout=0.2", "finetune.epochs=1", "dataset=multiconer2", "encoder=xlm-roberta-large"):
         assert setting in c11, setting
     assert "finetune.epochs=20" not in c11  # --set overrides, it does not duplicate
-    experiments = variants._experiments([{"name": "workspace", "data": {}, "experiments": [
-        {"name": "p000-c04", "data": {"metrics": {
-            "metrics/finetune.json": {"data": {"dev_micro_f1": 0.5, "dev_macro_f1": 0.4, "encoder_used": "minilm-l6",
-                                               "notes": ["encoder 'xlm-roberta-large' ... substituted 'minilm-l6'"]}},
-            "metrics/test.json": {"data": {"finetune": {"micro_f1": 0.45, "macro_f1": 0.35}}}}}}]}])
+    experiments = {"p000-c04": {
+        "finetune": {"dev_micro_f1": 0.5, "dev_macro_f1": 0.4, "encoder_used": "minilm-l6",
+                     "notes": ["encoder 'xlm-roberta-large' ... substituted 'minilm-l6'"]},
+        "test": {"finetune": {"micro_f1": 0.45, "macro_f1": 0.35}}}}
     table = variants.report_table(spec, experiments)
     row = next(line for line in table.splitlines() if line.startswith("| p000-c04"))
     assert "0.500 (0.86)" in row and "0.350 (0.59)" in row and "substituted" in row

@@ -47,11 +47,9 @@ def _report(args) -> None:
         print(findings.render(read_json(findings.OUT)["claims"]))
         return
     if args.variants == "annotate":
-        from nerlab import report
-        from nerlab.data.jsonl import read_json
-        from nerlab.paths import METRICS
+        from nerlab import metric_files, report
 
-        print(report.annotation_table(read_json(METRICS / "annotate.json")))
+        print(report.annotation_table(metric_files.read("annotate")))
         return
     if args.variants:
         from nerlab import variants
@@ -112,9 +110,9 @@ def main(argv: list[str] | None = None) -> None:
     e = sub.add_parser("export", help="a fine-tuned model as a standard transformers token-classification folder")
     e.add_argument("--model", default="models/finetune", help="a fine-tuned nerlab model folder")
     e.add_argument("--to", required=True, help="the folder to write (replaced if it exists)")
-    r = sub.add_parser("report", help="metrics/test.json as a markdown table, or a variant set's table")
+    r = sub.add_parser("report", help="metrics/details/test.json as a markdown table, or a variant set's table")
     r.add_argument("variants", nargs="?", help="a variant set in configs/ (e.g. paper000): ours beside the paper's; "
-                   "'annotate': paper 003's Table 1 from metrics/annotate.json; 'findings': metrics/findings.json")
+                   "'annotate': paper 003's Table 1 from metrics/details/annotate.json; 'findings': metrics/findings.json")
     r.add_argument("--html", metavar="FILE", help="one self-contained results page: test scores, Table 1, findings "
                    "and every figure under metrics/plots")
     q = sub.add_parser("queue", help="queue a variant set in configs/ as DVC experiments")

@@ -109,7 +109,7 @@ def queue(only: list[str] | None = None, dry_run: bool = False, extra: list[str]
     """Queue the sides the chosen claims need; a side that already has an experiment is skipped unless ``rerun``."""
     commands = queue_commands(load_spec(), only, extra)
     if not rerun:
-        done = set(_experiment_revs(repo))
+        done = set(variants.experiment_revs(repo))
         skipped = [c[c.index("-n") + 1] for c in commands if c[c.index("-n") + 1] in done]
         if skipped:
             log.info("already run (--rerun to run again): %s", ", ".join(skipped))
@@ -119,22 +119,6 @@ def queue(only: list[str] | None = None, dry_run: bool = False, extra: list[str]
         return []
     return variants.submit(commands, dry_run,
                            "queued; run them with: dvc exp run --run-all -j 1   then: nerlab findings collect")
-
-
-def _experiment_revs(repo: str) -> dict[str, str]:
-    """Experiment name -> commit, newest first wins, from the experiment refs of every baseline commit
-    (``refs/exps/...``; ``dvc exp show`` would list only the current commit's)."""
-    import subprocess
-
-    out = subprocess.run(["git", "for-each-ref", "refs/exps", "--sort=-committerdate",
-                          "--format=%(refname) %(objectname)"], cwd=repo, capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        raise NerlabError(f"git for-each-ref failed: {out.stderr.strip()[-300:]}")
-    revs: dict[str, str] = {}
-    for line in out.stdout.splitlines():
-        ref, sha = line.rsplit(" ", 1)
-        revs.setdefault(ref.rsplit("/", 1)[-1], sha)
-    return revs
 
 
 def read_runs(fs, path: str) -> tuple[list[str], list[list[str]], list[list[list[str]]]]:
@@ -197,7 +181,7 @@ def collect(spec: dict, repo: str = ".", only: list[str] | None = None, dataset:
     from nerlab.stage import load_params
 
     dataset = dataset or load_params(Path(repo) / "params.yaml")["dataset"]
-    revs = _experiment_revs(repo)
+    revs = variants.experiment_revs(repo)
     cache: dict[str, tuple] = {}
     findings = []
     for claim in _claims(spec, only):

@@ -35,8 +35,9 @@ def markdown_page(metrics: Path = paths.METRICS) -> str:
 
     parts = ["# nerlab results", "",
              f"Made {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from `{metrics}` (nerlab report --html).", ""]
-    parts.append(_section("Test scores (evaluate)", metrics / "test.json", report.results_table))
-    parts.append(_section("Paper 003, Table 1: the annotator's quality (annotate)", metrics / "annotate.json",
+    parts.append(_section("Test scores (evaluate)", metrics / "details" / "test.json", report.results_table))
+    parts.append(_section("Paper 003, Table 1: the annotator's quality (annotate)",
+                          metrics / "details" / "annotate.json",
                           report.annotation_table))
     parts.append(_section("Findings: the papers' claims with 95% intervals (nerlab findings collect)",
                           metrics / "findings.json", lambda data: findings.render(data["claims"])))

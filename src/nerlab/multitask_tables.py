@@ -1,11 +1,11 @@
 """Paper 002's Table 2 (token / sequence / multitask) and Figure 2's points, ours beside the paper's.
 
 Table 2's rows are the multitask stage's entries in the workspace
-(``metrics/multitask/<task>.json``) and the variant set's experiments (``dvc exp
+(``metrics/details/multitask/<task>.json``) and the variant set's experiments (``dvc exp
 show``: e.g. other alpha:beta ratios of the joint stage). Each cell reads
 ``ours (paper)``; sequence F1 is the weighted F1 (the paper's F1 sits next to
 its accuracy, as a weighted average does). The learning curve's table gives
-mean +- std over seeds per training-set size (``metrics/learning_curve.json``).
+mean +- std over seeds per training-set size (``metrics/details/learning_curve.json``).
 """
 
 from __future__ import annotations
@@ -74,10 +74,11 @@ def curve(spec: dict, result: dict | None) -> list[str]:
 
 
 def render(spec: dict, experiments: dict[str, dict], metrics_dir: Path = paths.METRICS) -> str:
-    workspace = {p.stem: _read(p) for p in sorted((metrics_dir / "multitask").glob("*.json"))}
-    exps = {name: data["metrics/multitask/joint.json"] for name, data in experiments.items()
-            if name in spec.get("variants", {}) and data.get("metrics/multitask/joint.json")}
-    topics = _read(metrics_dir / "topics.json") or {}
+    details = metrics_dir / "details"
+    workspace = {p.stem: _read(p) for p in sorted((details / "multitask").glob("*.json"))}
+    exps = {name: data["multitask/joint"] for name, data in experiments.items()
+            if name in spec.get("variants", {}) and data.get("multitask/joint")}
+    topics = _read(details / "topics.json") or {}
     first = next(iter(workspace.values()), None) or {}
     notes = "; ".join(first.get("notes") or [])
     lines = [spec.get("paper", ""), "", "### Table 2", ""] + table2(spec, workspace, exps)
@@ -85,5 +86,5 @@ def render(spec: dict, experiments: dict[str, dict], metrics_dir: Path = paths.M
                   f"encoder: {first.get('encoder_used', '-')}" + (f" ({notes})" if notes else "")
               + ". Token scores on the whole test split, sequence scores on the labelled test sentences "
                 f"({(first.get('sequence') or {}).get('sentences', '-')}).",
-              "", "### Figure 2 (learning curve)", ""] + curve(spec, _read(metrics_dir / "learning_curve.json"))
+              "", "### Figure 2 (learning curve)", ""] + curve(spec, _read(details / "learning_curve.json"))
     return "\n".join(lines) + "\n"

@@ -31,7 +31,7 @@ def render(spec: dict, experiments: dict[str, dict]) -> str:
     for title, columns in spec["tables"].items():
         names = [(name + suffix, f"{label}{' LR decay' if suffix else ''}")
                  for name, label in columns for suffix in ("", DECAY_SUFFIX)]
-        found = {name: experiments.get(name, {}).get("metrics/distill.json") for name, _ in names}
+        found = {name: experiments.get(name, {}).get("distill") for name, _ in names}
         lines += [f"### {title}", "", "| score | " + " | ".join(label for _, label in names) + " |",
                   "|---|" + "---|" * len(names)]
         for row in rows:

@@ -5,7 +5,8 @@
 key path, what is allowed and what was found, and a did-you-mean for a
 misspelt key (``finetune.epoch`` -> ``finetune.epochs``). Numbers must be
 numbers (``"5"`` and ``true`` are not), booleans must be booleans (``"false"``
-is not). ``nerlab params check`` runs it on params.yaml.
+is not). Every stage runs it at start (:func:`nerlab.stage.main`), before it loads data,
+an encoder or a server; ``nerlab params check`` runs it alone.
 
 The defaults live in params.yaml: every key here is required (a nullable one
 must still be written, as ``null``).

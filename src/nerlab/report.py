@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from nerlab.data.jsonl import read_json
-from nerlab.paths import METRICS
+from nerlab import metric_files
 
 COLUMNS = ("micro_f1", "macro_f1", "weighted_f1", "precision", "recall", "md_f1", "token_accuracy")
 
 
 def results_table(test: dict) -> str:
-    """One row per model in metrics/test.json (and a coarse row where present)."""
+    """One row per model in metrics/details/test.json (and a coarse row where present)."""
     head = "| dataset | model | " + " | ".join(COLUMNS) + " |"
     lines = [head, "|" + "---|" * (len(COLUMNS) + 2)]
     for name, scores in test.items():
@@ -23,7 +22,7 @@ def results_table(test: dict) -> str:
 
 
 def main() -> None:
-    print(results_table(read_json(METRICS / "test.json")))
+    print(results_table(metric_files.read("test")))
 
 
 # Paper 003, Table 1: GPT-4 (gpt-4-0125-preview) annotating 1000 CoNLL-2003 train sentences.

@@ -130,4 +130,11 @@ def main(run, description: str = "", options: dict[str, str] | None = None) -> N
     for flag, text in (options or {}).items():
         parser.add_argument(flag, help=text)
     args = vars(parser.parse_args())
-    entry(lambda: run(audited(load_params()), **{k: v for k, v in args.items() if v is not None}))()
+    def checked_run():
+        from nerlab.params_schema import validate
+
+        params = load_params()
+        validate(params)  # every bad value, one line each, before any data, encoder or server loads
+        return run(audited(params), **{k: v for k, v in args.items() if v is not None})
+
+    entry(checked_run)()

@@ -5,7 +5,7 @@ A variant file has ``common`` overrides, ``variants`` (name -> overrides), optio
 ``small`` grid (``set``: overrides, ``only``: variant names) that fits a CPU, and a ``target`` stage
 (the experiment runs that stage and what it depends on, not the whole pipeline).
 ``queue`` turns each variant into ``dvc exp run --queue -n <name> -S key=value ...``;
-``report`` reads ``dvc exp show --json`` and renders our scores beside the paper's
+``report`` reads each experiment's details files at its commit and renders our scores beside the paper's
 (``report: distill`` sets render paper 003's Tables 2 and 3, see :mod:`nerlab.paper_tables`;
 ``report: multitask`` paper 002's Table 2 and learning curve, see :mod:`nerlab.multitask_tables`).
 """
@@ -87,26 +87,38 @@ def submit(commands: list[list[str]], dry_run: bool, then: str) -> list[list[str
     return commands
 
 
-def _experiments(show: list) -> dict[str, dict]:
-    """name -> metrics/test.json and metrics/finetune.json data, from `dvc exp show --json`."""
+def experiment_revs(repo: str = ".") -> dict[str, str]:
+    """Experiment name -> commit, newest first wins, from the experiment refs of every baseline commit
+    (``refs/exps/...``; ``dvc exp show`` would list only the current commit's)."""
+    out = subprocess.run(["git", "for-each-ref", "refs/exps", "--sort=-committerdate",
+                          "--format=%(refname) %(objectname)"], cwd=repo, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise NerlabError(f"git for-each-ref failed: {out.stderr.strip()[-300:]}")
+    revs: dict[str, str] = {}
+    for line in out.stdout.splitlines():
+        ref, sha = line.rsplit(" ", 1)
+        revs.setdefault(ref.rsplit("/", 1)[-1], sha)
+    return revs
+
+
+def _details_at(rev: str, name: str, repo: str) -> dict | None:
+    """A stage's details (``metrics/details/<name>.json``) at an experiment's commit; before the headline /
+    details split the metrics file itself held them."""
+    for path in (f"metrics/details/{name}.json", f"metrics/{name}.json"):
+        out = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=repo, capture_output=True, text=True, check=False)
+        if out.returncode == 0:
+            return json.loads(out.stdout)
+    return None
+
+
+def experiments(stages: list[str], repo: str = ".") -> dict[str, dict]:
+    """Experiment name -> {stage: its details} for the given stages (``finetune``, ``test``, ``distill``,
+    ``multitask/joint``), read from each experiment's commit."""
     found = {}
-
-    def visit(node):
-        if isinstance(node, list):
-            for item in node:
-                visit(item)
-            return
-        if not isinstance(node, dict):
-            return
-        data = node.get("data") or {}
-        name = node.get("name")
-        metrics = data.get("metrics") or {}
-        if name:
-            found[name] = {path: m.get("data", {}) for path, m in metrics.items()}
-        for key in ("experiments", "revs"):
-            visit(node.get(key))
-
-    visit(show)
+    for name, rev in experiment_revs(repo).items():
+        data = {stage: d for stage in stages if (d := _details_at(rev, stage, repo)) is not None}
+        if data:
+            found[name] = data
     return found
 
 
@@ -121,8 +133,8 @@ def report_table(spec: dict, experiments: dict[str, dict]) -> str:
     for name in dict.fromkeys([*paper_scores, *spec["variants"]]):
         paper = paper_scores.get(name) or [None] * 4
         exp = experiments.get(name, {})
-        ft = exp.get("metrics/finetune.json", {})
-        test = exp.get("metrics/test.json", {}).get("finetune", {})
+        ft = exp.get("finetune", {})
+        test = exp.get("test", {}).get("finetune", {})
         ours = [ft.get("dev_micro_f1"), ft.get("dev_macro_f1"), test.get("micro_f1"), test.get("macro_f1")]
         notes = "; ".join(ft.get("notes", [])) if ft else ("not run" if name in spec["variants"] else
                                                            "LLM as tagger: see the annotate stage")
@@ -132,16 +144,16 @@ def report_table(spec: dict, experiments: dict[str, dict]) -> str:
 
 
 def report(name: str) -> str:
-    out = subprocess.run(["dvc", "exp", "show", "--json", "-A"], capture_output=True, text=True)
-    if out.returncode != 0:
-        raise NerlabError(f"dvc exp show failed: {out.stderr.strip()[-500:]}")
-    spec, experiments = load(name), _experiments(json.loads(out.stdout or "[]"))
-    if spec.get("report") == "distill":
+    spec = load(name)
+    kind = spec.get("report")
+    stages = {"distill": ["distill"], "multitask": ["multitask/joint"]}.get(kind, ["finetune", "test"])
+    found = experiments(stages)
+    if kind == "distill":
         from nerlab import paper_tables
 
-        return paper_tables.render(spec, experiments)
-    if spec.get("report") == "multitask":
+        return paper_tables.render(spec, found)
+    if kind == "multitask":
         from nerlab import multitask_tables
 
-        return multitask_tables.render(spec, experiments)
-    return report_table(spec, experiments)
+        return multitask_tables.render(spec, found)
+    return report_table(spec, found)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import logging
 
-from nerlab import distilled, partition, paths, plots, tracking
+from nerlab import distilled, metric_files, partition, paths, plots, tracking
 from nerlab.annotate.annotator import Annotation, parse_counts
 from nerlab.annotate.session import Session
-from nerlab.data.jsonl import read_json, read_split, write_json, write_jsonl
+from nerlab.data.jsonl import read_json, read_split, write_jsonl
 from nerlab.evaluation import evaluate, headline
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ def run(params: dict) -> dict:
                 result["distilled"] = {"prompt": name, "sentences": len(kept),
                                        "dropped": len(sample) - len(kept)}
     per_type_figure(result)
-    write_json(paths.METRICS / "annotate.json", result)
+    metric_files.write("annotate", result, ("prompts.*.quality.micro_f1", "distilled.sentences"))
     return result
 
 

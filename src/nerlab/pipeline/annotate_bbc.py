@@ -16,11 +16,11 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from nerlab import distilled, paths, plots, tracking
+from nerlab import distilled, metric_files, paths, plots, tracking
 from nerlab.annotate.annotator import parse_counts
 from nerlab.annotate.session import Session
 from nerlab.articles import long_sentences, read_articles
-from nerlab.data.jsonl import read_json, read_split, write_json, write_jsonl
+from nerlab.data.jsonl import read_json, read_split, write_jsonl
 from nerlab.data.sampling import subset
 from nerlab.partition import per_annotator
 from nerlab.pipeline.annotate import annotation_rows, distilled_rows
@@ -47,7 +47,7 @@ def run(params: dict) -> dict:
         kept = distilled_rows(annotations, sample, require_entities=True, keep=("id", "doc_id", "category"))
         note = session.backend.note()
         distilled.write(paths.BBC, kept, session.backend.describe(), cfg["prompt"], note)
-        count = lambda rows: dict(sorted(Counter(r["category"] for r in rows).items()))  # noqa: E731
+        count = lambda rows: dict(sorted(Counter(r["category"] for r in rows).items()))
         result = {"annotator": session.backend.describe(), **({"note": note} if note else {}),
                   "prompt": cfg["prompt"], "min_tokens": cfg["min_tokens"],
                   "long_sentences": len(candidates), "annotated": len(sample), "kept": len(kept),
@@ -61,6 +61,6 @@ def run(params: dict) -> dict:
     plots.bars(paths.PLOTS / "annotate" / "bbc_categories.png", cats,
                {k: [result["per_category"][k].get(c, 0) for c in cats] for k in ("annotated", "kept")},
                "distilled BBC sentences per category", "sentences")
-    write_json(paths.METRICS / "annotate_bbc.json", result)
+    metric_files.write("annotate_bbc", result, ("kept",))
     log.info("BBC: kept %d of %d annotated sentences %s", len(kept), len(sample), result["per_category"]["kept"])
     return result

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import time
 
-from nerlab import paths, plots, tracking
+from nerlab import metric_files, paths, plots, tracking
 from nerlab.crf import CRFConfig, CRFTagger
-from nerlab.data.jsonl import read_json, read_split, write_json
+from nerlab.data.jsonl import read_json, read_split
 from nerlab.evaluation import evaluate, headline
 
 log = logging.getLogger(__name__)
@@ -36,14 +36,14 @@ def run(params: dict) -> dict:
                   **{k: round(v, 1) for k, v in tagger.timings.items()},
                   "dev_predict_seconds": round(predict_seconds, 1),
                   "iterations": len(tagger.losses), "state_features": tagger.n_features, "dev": dev_scores}
-        write_json(paths.METRICS / "crf.json", result)
+        metric_files.write("crf", result, ("dev.micro_f1", "dev.macro_f1", "fit_seconds"))
         curve = paths.PLOTS / "crf"
         plots.write_rows(curve / "loss.json", [{"iteration": i, "loss": v} for i, v in enumerate(tagger.losses, 1)])
         plots.lines(curve / "loss.png", list(range(1, len(tagger.losses) + 1)), {"train loss": tagger.losses},
                     "CRF training loss (L-BFGS)", "iteration", "negative log-likelihood + penalty")
         mlrun.metrics({k: v for k, v in result.items() if k != "dev"})
         mlrun.metrics(dev_scores, prefix="dev")
-        mlrun.artifact(paths.METRICS / "crf.json")
+        mlrun.artifact(metric_files.details_path("crf"))
         mlrun.artifact(curve / "loss.png")
         mlrun.artifact(model_dir / "config.json")
     return result

@@ -19,8 +19,8 @@ import statistics
 import time
 from pathlib import Path
 
-from nerlab import distilled, partition, paths, plots, tracking
-from nerlab.data.jsonl import read_json, read_jsonl, read_split, write_json
+from nerlab import distilled, metric_files, partition, paths, plots, tracking
+from nerlab.data.jsonl import read_json, read_jsonl, read_split
 from nerlab.data.sampling import subset
 from nerlab.errors import DataError, NerlabError
 from nerlab.evaluation import headline
@@ -165,7 +165,7 @@ def run(params: dict) -> dict:
         ml.tags({"encoder_used": first["encoder_used"], "annotator": summary["annotator"],
                  "variant": blend.label()})
         ml.metrics({"mean": mean, "std": std, "seconds_per_run": summary["seconds_per_run"]}, prefix="test")
-        write_json(paths.METRICS / "distill.json", summary)
+        metric_files.write("distill", summary, ("test.mean.micro_f1", "test.std.micro_f1", "seconds_per_run"))
         figures(blend, epochs, first["epochs"])
         ml.artifact(paths.PLOTS / "distill")
     out = paths.PREDICTIONS / "distill" / dataset  # each repeat's test predictions (paired comparisons)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from nerlab import paths, plots, taggers, tracking
-from nerlab.data.jsonl import SPLITS, count_rows, read_json, read_split, write_json
+from nerlab import metric_files, paths, plots, taggers, tracking
+from nerlab.data.jsonl import SPLITS, count_rows, read_json, read_split
 from nerlab.evaluation import MISSED, SPURIOUS, headline, span_confusion
 from nerlab.scoring import predict_and_score
 
@@ -44,5 +44,5 @@ def run(params: dict) -> dict:
             confusion_figures(name, gold, scored.predicted)
             mlrun.metrics(scores, prefix=f"test.{name}")
             mlrun.artifact(paths.PLOTS / "confusion" / f"{name}.png")
-    write_json(paths.METRICS / "test.json", result)
+    metric_files.write("test", result, ("*.micro_f1", "*.macro_f1"))
     return result

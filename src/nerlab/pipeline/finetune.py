@@ -6,8 +6,8 @@ import logging
 
 import torch
 
-from nerlab import mlflow_model, paths, plots, tracking
-from nerlab.data.jsonl import read_json, read_split, write_json
+from nerlab import metric_files, mlflow_model, paths, plots, tracking
+from nerlab.data.jsonl import read_json, read_split
 from nerlab.data.sampling import subset
 from nerlab.finetune.labels import LabelSpace
 from nerlab.finetune.recipe import Recipe
@@ -54,7 +54,7 @@ def run(params: dict) -> dict:
                    "checkpoint_epoch": best["epoch"], "dev_micro_f1": best.get("dev_micro_f1"),
                    "dev_macro_f1": best.get("dev_macro_f1")}
         summary.update(result.extra)
-        write_json(paths.METRICS / "finetune.json", summary)
+        metric_files.write("finetune", summary, ("dev_micro_f1", "dev_macro_f1", "seconds_per_epoch"))
         curve = paths.PLOTS / "finetune"
         plots.write_rows(curve / "learning_curve.json", scored)
         epochs = [r["epoch"] for r in history]

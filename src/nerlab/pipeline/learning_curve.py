@@ -17,8 +17,8 @@ import logging
 import shutil
 import statistics
 
-from nerlab import paths, plots, tracking
-from nerlab.data.jsonl import read_json, read_split, write_json
+from nerlab import metric_files, paths, plots, tracking
+from nerlab.data.jsonl import read_json, read_split
 from nerlab.data.sampling import subset
 from nerlab.errors import NerlabError
 from nerlab.finetune.labels import LabelSpace
@@ -101,7 +101,7 @@ def run(params: dict) -> dict:
                    "train_seconds": round(sum(p["train_seconds"] for p in points), 1),
                    "by_size": summarise(points, sizes),
                    "points": [{k: p[k] for k in ("size", "seed", *SCORES)} for p in points]}
-        write_json(paths.METRICS / "learning_curve.json", summary)
+        metric_files.write("learning_curve", summary, ("by_size.*.micro_f1_mean",))
         folder = paths.PLOTS / "learning_curve"
         plots.write_rows(folder / "points.json", summary["points"])
         plots.spread_panels(

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 
-from nerlab import paths, tracking
+from nerlab import metric_files, paths, tracking
 from nerlab.annotate.annotator import parse_counts
 from nerlab.annotate.session import Session
-from nerlab.data.jsonl import read_json, read_split, write_json, write_jsonl
+from nerlab.data.jsonl import read_json, read_split, write_jsonl
 from nerlab.data.sampling import subset
 from nerlab.evaluation import evaluate, headline
 from nerlab.pipeline.annotate import annotation_rows
@@ -39,5 +39,5 @@ def run(params: dict) -> dict:
                   "usage": usage.as_dict(params["annotate"]["prices"].get(session.backend.model))}
         log.info("LLM as tagger on %d %s sentences: %s", len(rows), cfg["split"], headline(scores))
         ml.metrics(result)
-    write_json(paths.METRICS / "llm_tagger.json", result)
+    metric_files.write("llm_tagger", result, ("micro_f1",))
     return result

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import logging
 
-from nerlab import paths, plots, tracking
+from nerlab import metric_files, paths, plots, tracking
 from nerlab.annotate.topics import TOPICS
-from nerlab.data.jsonl import read_json, read_jsonl, read_split, write_json
+from nerlab.data.jsonl import read_json, read_jsonl, read_split
 from nerlab.data.sampling import subset
 from nerlab.errors import DataError, NerlabError
 from nerlab.evaluation import headline
@@ -112,7 +112,7 @@ def run(params: dict, task: str) -> dict:
                      scores["macro_f1"])
         if history and "w_token" in history[-1]:
             summary["final_weights"] = {k: history[-1][k] for k in ("w_sequence", "w_token")}
-        write_json(paths.METRICS / "multitask" / f"{task}.json", summary)
+        metric_files.write(f"multitask/{task}", summary, ("token.micro_f1", "sequence.accuracy"))
         figures(task, history, summary)
         ml.metrics({k: summary[k] for k in ("token", "sequence") if k in summary})
         ml.artifact(paths.PLOTS / "multitask" / task)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from nerlab import paths, partition
+from nerlab import partition, paths
 from nerlab.data.jsonl import read_split
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 
-from nerlab import partition, paths, tracking
+from nerlab import metric_files, partition, paths, tracking
 from nerlab.crf import CRFConfig, CRFTagger
 from nerlab.data.jsonl import read_json, read_split, write_json
 from nerlab.errors import NerlabError
@@ -67,6 +67,6 @@ def run(params: dict) -> dict:
         write_json(MODEL_DIR / "teacher.json", meta)
         result = {"dataset": dataset, **meta, "train_seconds": round(seconds, 1), "dev": dev_scores}
         ml.metrics({"train_seconds": seconds, "dev": dev_scores})
-    write_json(paths.METRICS / "teacher.json", result)
+    metric_files.write("teacher", result, ("dev.micro_f1", "train_seconds"))
     log.info("teacher (%s, %d sentences): dev micro-F1 %.4f", kind, len(pool), dev_scores["micro_f1"])
     return result

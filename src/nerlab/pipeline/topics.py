@@ -16,12 +16,12 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from nerlab import paths, plots, tracking
+from nerlab import metric_files, paths, plots, tracking
 from nerlab.annotate.session import Session
 from nerlab.annotate.topic_teacher import TopicTeacher
 from nerlab.annotate.topics import TOPICS
 from nerlab.articles import long_sentences, read_articles
-from nerlab.data.jsonl import read_split, write_json, write_jsonl
+from nerlab.data.jsonl import read_split, write_jsonl
 from nerlab.data.sampling import subset
 from nerlab.errors import NerlabError
 
@@ -89,5 +89,5 @@ def run(params: dict) -> dict:
     plots.write_rows(paths.PLOTS / "topics" / "labels.json",
                      [{"split": split, "topic": t, "sentences": v["labels"][t]}
                       for split, v in result["splits"].items() for t in TOPICS])
-    write_json(paths.METRICS / "topics.json", result)
+    metric_files.write("topics", result, ("teacher_heldout.accuracy",))
     return result
