@@ -59,7 +59,7 @@ def test_recipe_from_a_paper_block_checks_its_settings_first(tiny_folder):
     params = {**tiny_params(tiny_folder), "paper": {
         "encoder": str(tiny_folder), "paper_encoder": "bert-base-uncased",
         "architecture": {"head": "linear", "layers": 1, "blend": "none", "aux": "none", "context": "none",
-                         "head_lr_mult": 1, "attention": "bidirectional"},
+                         "head_lr_mult": 1, "attention": "bidirectional", "word_features": "none"},
         "train": {"epochs": 2, "lr_schedule": "linear"}}}
     recipe = Recipe.of_section(params, "paper", seed=7)
     assert recipe.seed == 7 and recipe.cfg.epochs == 2 and recipe.cfg.lr_schedule == "linear"

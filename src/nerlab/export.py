@@ -54,6 +54,8 @@ def exportable(meta: dict) -> list[str]:
         why.append(f"it reads the last {arch['layers']} layers concatenated (export needs layers: 1)")
     if arch.get("blend", "none") != "none":
         why.append(f"blend {arch['blend']!r} mixes neighbouring words (export needs blend: none)")
+    if arch.get("word_features", "none") != "none":
+        why.append(f"word_features {arch['word_features']!r} adds inputs no standard class reads")
     if meta.get("context", "none") != "none":
         why.append("it reads document context (export needs context: none)")
     return why

@@ -55,6 +55,7 @@ Blend = Literal["none", "concat", "avg"]
 Aux = Literal["none", "linear", "crf"]
 Context = Literal["none", "document"]
 Attention = Literal["bidirectional", "causal"]
+WordFeatures = Literal["none", "case", "chars", "case+chars"]
 
 
 class Section(BaseModel):
@@ -260,6 +261,7 @@ class Architecture(Section):
     context: Context
     head_lr_mult: PosNum
     attention: Attention
+    word_features: WordFeatures
 
 
 class PaperRecipe(Section):
@@ -320,6 +322,7 @@ class Params(Section):
     head_lr_mult: PosNum
     context: Context
     attention: Attention
+    word_features: WordFeatures
     data: Data
     eda: Eda
     crf: Crf

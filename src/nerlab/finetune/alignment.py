@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from nerlab.finetune.word_features import case_id, char_ids
+
 
 @dataclass
 class Example:
@@ -33,6 +35,8 @@ class Example:
     labels: list[int] = field(default_factory=list)  # per target word
     coarse: list[int] = field(default_factory=list)
     topic: int = -100  # the sentence's class id (sequence head); -100: none
+    case: list[int] = field(default_factory=list)  # per target word: its casing class (word_features)
+    chars: list[list[int]] = field(default_factory=list)  # per target word: its bytes (word_features)
 
 
 class Aligner:
@@ -114,7 +118,9 @@ class Aligner:
                 all_pos.append(list(range(offset, offset + len(p))))
                 offset += len(p)
             ids = self.prefix + left_ids + body + right_ids + self.suffix
-            examples.append(Example(index, ids, list(range(start, end)), starts, all_pos, (start, end)))
+            examples.append(Example(index, ids, list(range(start, end)), starts, all_pos, (start, end),
+                                    case=[case_id(w) for w in words[start:end]],
+                                    chars=[char_ids(w) for w in words[start:end]]))
         return examples
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import torch
 
 from nerlab.finetune.alignment import Example
+from nerlab.finetune.word_features import MAX_CHARS
 
 
 def continuation_map(labels: list[str]) -> list[int]:
@@ -26,8 +27,11 @@ def collate(examples: list[Example], pad_id: int, all_subwords: bool = False,
             continuation: list[int] | None = None, coarse_continuation: list[int] | None = None) -> dict:
     """Pad a batch to its own longest input and longest unit sequence; one sentence class (topic) each."""
     batch_len = max(len(e.input_ids) for e in examples)
-    units, labels, coarse = [], [], []
+    units, labels, coarse, cases, chars = [], [], [], [], []
     for e in examples:
+        n_pieces = [len(piece) for piece in e.pieces] if all_subwords else [1] * len(e.starts)
+        cases.append([c for c, n in zip(e.case or [0] * len(n_pieces), n_pieces) for _ in range(n)])
+        chars.append([w for w, n in zip(e.chars or [[]] * len(n_pieces), n_pieces) for _ in range(n)])
         if all_subwords:
             u = [pos for piece in e.pieces for pos in piece]
             lab = [lab if k == 0 else continuation[lab] for piece, lab in zip(e.pieces, e.labels or [0] * len(e.pieces))
@@ -46,6 +50,8 @@ def collate(examples: list[Example], pad_id: int, all_subwords: bool = False,
     unit_mask = torch.zeros((len(examples), n_units), dtype=torch.bool)
     label_t = torch.full((len(examples), n_units), -100, dtype=torch.long)
     coarse_t = torch.full((len(examples), n_units), -100, dtype=torch.long)
+    case_t = torch.zeros((len(examples), n_units), dtype=torch.long)
+    char_t = torch.zeros((len(examples), n_units, MAX_CHARS), dtype=torch.long)
     for i, e in enumerate(examples):
         input_ids[i, : len(e.input_ids)] = torch.tensor(e.input_ids)
         attention[i, : len(e.input_ids)] = 1
@@ -53,8 +59,11 @@ def collate(examples: list[Example], pad_id: int, all_subwords: bool = False,
         unit_mask[i, : len(units[i])] = True
         label_t[i, : len(labels[i])] = torch.tensor(labels[i])
         coarse_t[i, : len(coarse[i])] = torch.tensor(coarse[i])
+        case_t[i, : len(cases[i])] = torch.tensor(cases[i], dtype=torch.long)
+        for j, word in enumerate(chars[i]):
+            char_t[i, j, : len(word)] = torch.tensor(word, dtype=torch.long)
     return {"input_ids": input_ids, "attention_mask": attention, "unit_index": unit_index,
-            "unit_mask": unit_mask, "labels": label_t, "coarse": coarse_t,
+            "unit_mask": unit_mask, "labels": label_t, "coarse": coarse_t, "case_ids": case_t, "char_ids": char_t,
             "topic": torch.tensor([e.topic for e in examples], dtype=torch.long)}
 
 

@@ -18,6 +18,7 @@ from torch import nn
 
 from nerlab.finetune.heads import HEADS, SequenceHead
 from nerlab.finetune.multitask import TASKS, LossWeighting
+from nerlab.finetune.word_features import WordFeatures, dims
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Architecture:
     weighting: str = "fixed"  # joint only: fixed | uncertainty (see multitask)
     alpha: float = 1.0  # joint only: weight of the sequence loss
     beta: float = 1.0  # joint only: weight of the token loss
+    word_features: str = "none"  # none | case | chars | case+chars: see word_features
 
     def __post_init__(self):
         if self.task not in TASKS:
@@ -46,6 +48,7 @@ class Architecture:
             raise ValueError(f"blend must be none, concat or avg, got {self.blend!r}")
         if self.layers < 1:
             raise ValueError(f"layers must be at least 1, got {self.layers}")
+        dims(self.word_features)  # rejects an unknown choice
 
 
 def blend_triplets(x: torch.Tensor, mask: torch.Tensor, mode: str) -> torch.Tensor:
@@ -69,7 +72,9 @@ class TokenTagger(nn.Module):
         super().__init__()
         self.encoder = encoder
         self.arch = arch
-        hidden = encoder.config.hidden_size * arch.layers
+        case_dim, char_dim = dims(arch.word_features)
+        self.word_features = WordFeatures(case_dim, char_dim) if case_dim or char_dim else None
+        hidden = encoder.config.hidden_size * arch.layers + (self.word_features.dim if self.word_features else 0)
         unit_dim = hidden * (3 if arch.blend == "concat" else 1)
         self.dropout = nn.Dropout(arch.dropout)
         self.head = self.aux_head = self.topic_head = self.weighting = None
@@ -103,6 +108,9 @@ class TokenTagger(nn.Module):
     def units(self, hidden: torch.Tensor, batch: dict) -> torch.Tensor:
         index = batch["unit_index"]
         gathered = hidden.gather(1, index.unsqueeze(-1).expand(-1, -1, hidden.shape[-1]))
+        if self.word_features is not None:  # casing and characters of each unit's word, learned
+            extra = self.word_features(batch["case_ids"], batch["char_ids"])
+            gathered = torch.cat([gathered, extra.to(gathered.dtype)], -1)
         return blend_triplets(self.dropout(gathered), batch["unit_mask"], self.arch.blend)
 
     def losses(self, batch: dict) -> dict[str, torch.Tensor]:

@@ -39,7 +39,7 @@ from nerlab.scoring import predict_and_score
 log = logging.getLogger(__name__)
 
 OFFLINE_ENCODER = "minilm-l6"
-ARCHITECTURE = ("head", "layers", "blend", "aux", "context", "head_lr_mult", "attention")
+ARCHITECTURE = ("head", "layers", "blend", "aux", "context", "head_lr_mult", "attention", "word_features")
 
 
 @dataclass
@@ -161,7 +161,8 @@ def _configs(params: dict) -> tuple[Architecture, TrainConfig]:
     arch = Architecture(head=params["head"], layers=int(params["layers"]), blend=params["blend"], aux=params["aux"],
                         dropout=float(ft["dropout"]), lstm_hidden=int(ft["lstm_hidden"]),
                         task=heads.get("task", "token"), weighting=heads.get("weighting", "fixed"),
-                        alpha=float(heads.get("alpha", 1.0)), beta=float(heads.get("beta", 1.0)))
+                        alpha=float(heads.get("alpha", 1.0)), beta=float(heads.get("beta", 1.0)),
+                        word_features=params["word_features"])
     cfg = TrainConfig(epochs=int(ft["epochs"]), batch_size=int(ft["batch_size"]),
                       eval_batch_size=int(ft["eval_batch_size"]), lr=float(ft["lr"]),
                       weight_decay=float(ft["weight_decay"]), warmup=float(ft["warmup"]),
