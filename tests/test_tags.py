@@ -36,6 +36,20 @@ def test_bioes_to_iob2():
     assert repairs == 0
 
 
+@pytest.mark.parametrize("tags, expected, repairs", [
+    (["S-PER", "I-PER"], ["B-PER", "B-PER"], 1),            # S- closes the entity: I- continues nothing
+    (["S-PER", "E-PER"], ["B-PER", "B-PER"], 1),
+    (["E-LOC"], ["B-LOC"], 1),
+    (["B-ORG", "O"], ["B-ORG", "O"], 1),                     # never closed with E-
+    (["B-ORG", "I-ORG"], ["B-ORG", "I-ORG"], 1),             # open at the end of the sentence
+    (["B-ORG", "E-LOC"], ["B-ORG", "B-LOC"], 2),             # another type: unclosed + continues nothing
+    (["B-ORG", "E-ORG", "I-ORG"], ["B-ORG", "I-ORG", "B-ORG"], 1),  # one wrong tag, one repair
+    (["U-PER", "B-LOC", "L-LOC"], ["B-PER", "B-LOC", "I-LOC"], 0),   # BILOU letters
+])
+def test_bioes_transitions_are_checked_and_repairs_counted(tags, expected, repairs):
+    assert to_iob2(tags, "BIOES") == (expected, repairs)
+
+
 @pytest.mark.parametrize("bad", ["PER", "B_PER", "X-PER", "B-", "o"])
 def test_bad_tag_strings(bad):
     with pytest.raises(TagError):

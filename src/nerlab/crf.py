@@ -98,6 +98,9 @@ class CRFTagger:
         return corpus_features(sentences, self.config.features, self.clusters, gaz_tags)
 
     def fit(self, sentences: list[dict], model_dir: str | Path) -> "CRFTagger":
+        if not sentences or not any(s["tokens"] for s in sentences):
+            raise NerlabError("the CRF got no training sentences (crfsuite would crash on an empty set); "
+                              "check data.train_size and the train file")
         model_dir = Path(model_dir)
         model_dir.mkdir(parents=True, exist_ok=True)
         cfg = self.config

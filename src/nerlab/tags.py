@@ -51,14 +51,14 @@ def to_iob2(tags: list[str], scheme: str) -> tuple[list[str], int]:
     """
     if scheme not in SCHEMES:
         raise ValueError(f"unknown tag scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
+    if scheme == "BIOES":
+        return _bioes_to_iob2(tags)
     out: list[str] = []
     repairs = 0
     prev_type: str | None = None  # type of the entity the previous token is inside, if any
     for tag in tags:
         prefix, etype = split_tag(tag)
-        if scheme == "BIOES":
-            prefix = {"S": "B", "U": "B", "E": "I", "L": "I"}.get(prefix, prefix)
-        elif prefix not in ("O", "B", "I"):
+        if prefix not in ("O", "B", "I"):
             raise TagError(f"tag {tag!r} has prefix {prefix}- which {scheme} does not use")
         if prefix == "I" and etype != prev_type:
             prefix = "B"
@@ -66,6 +66,36 @@ def to_iob2(tags: list[str], scheme: str) -> tuple[list[str], int]:
                 repairs += 1
         out.append(OUTSIDE if prefix == "O" else f"{prefix}-{etype}")
         prev_type = etype
+    return out, repairs
+
+
+def _bioes_to_iob2(tags: list[str]) -> tuple[list[str], int]:
+    """BIOES (also BILOU's U-/L-) to IOB2 with its own transitions checked: an entity opened by ``B-``/``I-``
+    must go on with ``I-``/``E-`` of its type and close with ``E-``; ``S-`` and ``E-`` close it. An ``I-`` or
+    ``E-`` that continues nothing starts an entity (``B-``), and an entity left open (``B-X O``, ``B-X S-Y``)
+    ends where it stops; each is one counted repair."""
+    out: list[str] = []
+    repairs = 0
+    open_type: str | None = None  # the type of an entity opened and not yet closed
+    strict = True  # False while the open entity began with a repair (its missing E- is not counted again)
+    for tag in tags:
+        prefix, etype = split_tag(tag)
+        prefix = {"U": "S", "L": "E"}.get(prefix, prefix)
+        if prefix not in ("O", "B", "I", "E", "S"):
+            raise TagError(f"tag {tag!r} has prefix {prefix}- which BIOES does not use")
+        continues = prefix in ("I", "E") and open_type == etype
+        if open_type is not None and not continues and strict:
+            repairs += 1  # the open entity was never closed with E-
+        started_by_repair = prefix in ("I", "E") and not continues
+        repairs += started_by_repair  # continues nothing: starts an entity
+        out.append(OUTSIDE if prefix == "O" else f"{'I' if continues else 'B'}-{etype}")
+        if prefix in ("B", "I"):
+            strict = (strict if continues else not started_by_repair)
+            open_type = etype
+        else:
+            open_type, strict = None, True
+    if open_type is not None and strict:
+        repairs += 1
     return out, repairs
 
 

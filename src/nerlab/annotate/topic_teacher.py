@@ -8,7 +8,9 @@ logistic-regression pipeline (scikit-learn) learns them. A sentence is labelled
 with the most probable topic, or ``Other`` when no topic reaches
 ``min_confidence`` (the paper's "Other" holds sentences with only dates and
 places, such as ``WINNIPEG 1996-08-26``). It is trained on four fifths of the
-articles; the held-out fifth measures it before it labels anything.
+articles; the held-out fifth measures it before it labels anything. Fitting and
+labelling run BLAS on one thread and the solver to a tight tolerance, so the
+same data give the same labels run after run.
 """
 
 from __future__ import annotations
@@ -31,7 +33,15 @@ def _pipeline(seed: int):
     from sklearn.pipeline import make_pipeline
 
     return make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
-                         LogisticRegression(C=10.0, max_iter=2000, random_state=seed))
+                         LogisticRegression(C=10.0, max_iter=5000, tol=1e-8, random_state=seed))
+
+
+def _one_thread():
+    """BLAS on one thread: a multi-threaded reduction sums in a varying order, and a sentence whose top
+    probability sits at ``min_confidence`` could change its label between runs (it did, 1 of 500)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
 
 
 def _text(row: dict) -> str:
@@ -58,8 +68,9 @@ class TopicTeacher:
         held = set(held)
         fit_rows = [s for s in sentences if s["doc_id"] not in held]
         test_rows = [s for s in sentences if s["doc_id"] in held]
-        self.model = _pipeline(self.seed).fit([_text(s) for s in fit_rows],
-                                              [CATEGORY_TOPIC[s["category"]] for s in fit_rows])
+        with _one_thread():
+            self.model = _pipeline(self.seed).fit([_text(s) for s in fit_rows],
+                                                  [CATEGORY_TOPIC[s["category"]] for s in fit_rows])
         gold = [CATEGORY_TOPIC[s["category"]] for s in test_rows]
         pred = self.model.predict([_text(s) for s in test_rows])
         self.heldout = {"sentences": len(test_rows), "articles": len(held), "train_sentences": len(fit_rows),
@@ -72,7 +83,8 @@ class TopicTeacher:
         """(topic, probability of the most probable topic) for each row."""
         if self.model is None:
             raise RuntimeError("fit the teacher first")
-        probs = self.model.predict_proba([_text(r) for r in rows])
+        with _one_thread():
+            probs = self.model.predict_proba([_text(r) for r in rows])
         classes = list(self.model.classes_)
         out = []
         for p in probs:

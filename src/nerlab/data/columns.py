@@ -8,7 +8,9 @@ Bad input raises :class:`~nerlab.errors.DataError` naming the file and line,
 except the repairs listed in :mod:`nerlab.tags` and below, which are made,
 counted and located in a :class:`~nerlab.data.repairs.RepairLog`:
 
-- ``iob2_repair``: an ``I-`` that does not continue an entity becomes ``B-``;
+- ``iob2_repair``: an ``I-`` that does not continue an entity becomes ``B-``; in BIOES files also an
+  ``I-``/``E-`` that continues nothing (it becomes ``B-``) and an entity not closed by ``E-`` (see
+  :func:`nerlab.tags.to_iob2`);
 - ``empty_sentence``: a sentence header with no token lines (nothing to keep);
 - ``duplicate_id``: a sentence id seen before gets the suffix ``~2``, ``~3``...
 - ``bom_removed``: a UTF-8 byte-order mark before the first line is dropped (it is not part of a token);
@@ -116,7 +118,8 @@ def read_columns(path: str | Path, spec: ColumnSpec, split: str, repairs: Repair
         except TagError as err:  # prefixes valid in general but not in this scheme
             raise DataError(path, state["first"], str(err)) from None
         if fixed:
-            repairs.add("iob2_repair", f"{path}:{state['first']}", f"{fixed} I- tag(s) starting an entity", n=fixed)
+            repairs.add("iob2_repair", f"{path}:{state['first']}", f"{fixed} tag(s) repaired (an I- starting an entity; "
+                        f"BIOES: an I-/E- continuing nothing, an entity not closed by E-)", n=fixed)
         doc_id = None if doc_index is None else f"{split}-doc{doc_index:04d}"
         sentences.append(Sentence(sid, doc_id, state["tokens"], tags, state["feats"], state["first"]))
         state.update(tokens=[], tags=[], feats={k: [] for k in spec.feature_cols}, first=None, id=None,

@@ -147,7 +147,7 @@ class FinetunedTagger:
         encoders.set_attention(encoder, attention)
         space = LabelSpace(**meta["labels"])
         model = TokenTagger(encoder, Architecture(**meta["architecture"]), space.tags, space.coarse_tags, space.topics)
-        missing = model.load_state_dict(torch.load(folder / "heads.pt", map_location="cpu"), strict=False)
+        missing = model.load_state_dict(torch.load(folder / "heads.pt", map_location="cpu", weights_only=True), strict=False)
         if missing.unexpected_keys or any(not k.startswith("encoder.") for k in missing.missing_keys):
             raise NerlabError(f"{folder / 'heads.pt'} does not match {folder / 'tagger.json'}")
         model.to(device or ("cuda" if torch.cuda.is_available() else "cpu")).eval()

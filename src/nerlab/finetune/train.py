@@ -26,6 +26,7 @@ import torch
 from tqdm.auto import tqdm
 
 from nerlab.evaluation import evaluate
+from nerlab.errors import NerlabError
 from nerlab.finetune.batching import LengthBucketBatches, collate, continuation_map
 from nerlab.finetune.blending import Blend, BlendedBatches
 from nerlab.finetune.schedules import aux_weight, lr_factor
@@ -129,6 +130,9 @@ def train(tagger: FinetunedTagger, cfg: TrainConfig, train_rows: list[dict], dev
     accelerator = Accelerator(mixed_precision="bf16" if cfg.bf16 and cuda else "no", cpu=not cuda)
     tagger.model.to(accelerator.device)
 
+    if not train_rows:
+        raise NerlabError("no training sentences: a model trained on nothing is not saved "
+                          "(check finetune.train_size / the partition and the train split)")
     examples = [e for per in tagger.encode(train_rows, with_labels=True) for e in per]
     sampler = _sampler(examples, cfg, sources, blend)
     loader = torch.utils.data.DataLoader(
