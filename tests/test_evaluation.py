@@ -133,9 +133,12 @@ def test_paired_bootstrap_identical_systems_and_a_clearly_better_one():
     rng = random.Random(0)
     gold = [["B-PER", "I-PER", "O", "B-LOC"] if i % 2 else ["O", "B-ORG", "O"] for i in range(400)]
     weak = [_system(rng, gold, 0.4) for _ in range(3)]
-    same = paired_bootstrap(gold, weak, weak, resamples=1000, seed=1)
+    same = paired_bootstrap(gold, weak, weak, resamples=1000, seed=1, resample_seeds=False)
     assert same["difference"] == 0 and same["low"] == 0 == same["high"]  # identical predictions: no difference
     assert verdict(same["low"], same["high"], +1) == "inconclusive"
+    same = paired_bootstrap(gold, weak, weak, resamples=1000, seed=1)  # seeds drawn too: around 0, not at it
+    assert same["difference"] == 0 and same["low"] < 0 < same["high"] and same["resampled"] == "sentences and seeds"
+    assert abs(same["low"] + same["high"]) < 0.5 * (same["high"] - same["low"])
     strong = [_system(rng, gold, 0.05) for _ in range(3)]
     better = paired_bootstrap(gold, weak, strong, resamples=1000, seed=1)
     assert better["low"] > 0.1 and better["b"]["mean"] > better["a"]["mean"] and better["p_b_not_better"] == 0
@@ -146,3 +149,8 @@ def test_paired_bootstrap_identical_systems_and_a_clearly_better_one():
     other = [_system(rng, gold, 0.4) for _ in range(3)]
     noise = paired_bootstrap(gold, weak, other, resamples=1000, seed=1)
     assert noise["low"] < 0 < noise["high"] and verdict(noise["low"], noise["high"], +1) == "inconclusive"
+    # seeds that disagree widen the interval: the training randomness is part of the answer
+    unsteady = [_system(rng, gold, rate) for rate in (0.1, 0.3, 0.5)]
+    narrow = paired_bootstrap(gold, weak, unsteady, resamples=1000, seed=1, resample_seeds=False)
+    wide = paired_bootstrap(gold, weak, unsteady, resamples=1000, seed=1)
+    assert wide["high"] - wide["low"] > 2 * (narrow["high"] - narrow["low"])

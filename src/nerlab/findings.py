@@ -168,6 +168,7 @@ def evaluate_claim(claim: dict, a: tuple, b: tuple, spec: dict) -> dict:
             "paper_numbers": {"a": claim.get("paper_a"), "b": claim.get("paper_b")},
             "difference": result["difference"], "interval": [result["low"], result["high"]],
             "confidence": result["confidence"], "resamples": result["resamples"], "sentences": result["sentences"],
+            "resampled": result["resampled"],
             "p_b_not_better": result["p_b_not_better"],
             "verdict": verdict(result["low"], result["high"], claim["expected"]),
             "command": f"nerlab findings queue --only {claim['id']} && dvc exp run --run-all -j 1 && "

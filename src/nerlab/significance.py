@@ -49,14 +49,17 @@ def _micro_f1(counts):
 
 
 def paired_bootstrap(gold: list[list[str]], runs_a: list[list[list[str]]], runs_b: list[list[list[str]]],
-                     resamples: int = 1000, seed: int = 0, confidence: float = 0.95) -> dict:
+                     resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
+                     resample_seeds: bool = True) -> dict:
     """Paired bootstrap over test sentences of the micro-F1 difference ``B - A``.
 
     ``runs_a`` and ``runs_b`` hold one prediction set per seed (any number, on the same sentences as ``gold``).
     Each resample draws the sentences with replacement once and scores every run of both sides on that same
-    draw; the statistic is mean micro-F1 of B's runs minus mean micro-F1 of A's runs. Returns the observed
-    difference, the percentile interval at ``confidence``, the per-seed means and standard deviations, and
-    the share of resamples in which B is not better (a one-sided p-value for "B > A").
+    draw (the pairing); with ``resample_seeds`` it also draws each side's runs with replacement, so the
+    interval carries the training randomness between seeds as well as the test set's sampling. The
+    statistic is mean micro-F1 of B's (drawn) runs minus that of A's. Returns the observed difference, the
+    percentile interval at ``confidence``, the per-seed means and standard deviations, and the share of
+    resamples in which B is not better (a one-sided p-value for "B > A").
     """
     import numpy as np
 
@@ -72,9 +75,11 @@ def paired_bootstrap(gold: list[list[str]], runs_a: list[list[list[str]]], runs_
     weights = np.zeros((resamples, n), dtype=np.int64)  # how often each sentence is drawn per resample
     np.add.at(weights, (np.arange(resamples)[:, None], draws), 1)
 
-    def side(counts):  # (resamples,) mean micro-F1 over the side's runs
-        summed = np.einsum("rn,knc->rkc", weights, counts)
-        return _micro_f1(summed).mean(axis=1)
+    def side(counts):  # (resamples,) mean micro-F1 over the side's (drawn) runs
+        f1 = _micro_f1(np.einsum("rn,knc->rkc", weights, counts))  # (resamples, runs)
+        if resample_seeds:
+            f1 = np.take_along_axis(f1, rng.integers(0, f1.shape[1], size=f1.shape), axis=1)
+        return f1.mean(axis=1)
 
     diffs = side(b) - side(a)
     f1_a, f1_b = _micro_f1(a.sum(axis=1)), _micro_f1(b.sum(axis=1))
@@ -83,6 +88,7 @@ def paired_bootstrap(gold: list[list[str]], runs_a: list[list[list[str]]], runs_
     std = (lambda x: float(np.std(x, ddof=1)) if len(x) > 1 else 0.0)
     return {"difference": float(f1_b.mean() - f1_a.mean()), "low": float(low), "high": float(high),
             "confidence": confidence, "resamples": resamples, "sentences": n,
+            "resampled": "sentences and seeds" if resample_seeds else "sentences",
             "a": {"runs": len(runs_a), "mean": float(f1_a.mean()), "std": std(f1_a), "per_run": f1_a.tolist()},
             "b": {"runs": len(runs_b), "mean": float(f1_b.mean()), "std": std(f1_b), "per_run": f1_b.tolist()},
             "p_b_not_better": float((diffs <= 0).mean())}
