@@ -89,18 +89,14 @@ def experiments(spec: dict, name: str, set_name: str) -> list[tuple[str, int | N
 
 
 def queue_commands(spec: dict, only: list[str] | None = None, extra: list[str] = ()) -> list[list[str]]:
+    extra_overrides = variants.parse_overrides(list(extra))
     commands = []
     for name, set_name in sides(spec, only).items():
         side = side_variant(spec, name, set_name)
         merged = {**side["set"], **spec["sets"][set_name].get("set", {})}
         for experiment, seed in experiments(spec, name, set_name):
-            cmd = ["dvc", "exp", "run", "--queue", "-n", experiment, *([side["target"]] if side["target"] else [])]
-            overrides = {**merged, **({"train_seed": seed} if seed is not None else {})}
-            for key, value in overrides.items():
-                cmd += ["-S", f"{key}={variants._value(value)}"]
-            for item in extra:
-                cmd += ["-S", item]
-            commands.append(cmd)
+            seeded = {"train_seed": seed} if seed is not None else {}
+            commands.append(variants.queue_command(experiment, side["target"], {**merged, **seeded, **extra_overrides}))
     return commands
 
 

@@ -36,23 +36,29 @@ def _value(v) -> str:
         if isinstance(v, bool) else str(v)
 
 
-def queue_commands(spec: dict, extra: list[str] = (), only: list[str] | None = None) -> list[list[str]]:
-    extra_overrides = {}  # parsed once: they apply to every variant
-    for item in extra:
+def parse_overrides(items: list[str]) -> dict:
+    """``--set KEY=VALUE`` items as a mapping (values read as YAML, as ``dvc exp run -S`` does)."""
+    out = {}
+    for item in items:
         key, sep, value = item.partition("=")
         if not sep:
             raise NerlabError(f"--set {item!r}: expected KEY=VALUE")
-        extra_overrides[key] = yaml.safe_load(value)
-    commands = []
-    for name, overrides in spec["variants"].items():
-        if only and name not in only:
-            continue
-        merged = {**spec.get("common", {}), **overrides, **extra_overrides}
-        args = ["dvc", "exp", "run", "--queue", "-n", name, *([spec["target"]] if spec.get("target") else [])]
-        for key, value in merged.items():
-            args += ["-S", f"{key}={_value(value)}"]
-        commands.append(args)
-    return commands
+        out[key] = yaml.safe_load(value)
+    return out
+
+
+def queue_command(name: str, target: str | None, overrides: dict) -> list[str]:
+    """``dvc exp run --queue -n NAME [TARGET] -S key=value ...``."""
+    args = ["dvc", "exp", "run", "--queue", "-n", name, *([target] if target else [])]
+    for key, value in overrides.items():
+        args += ["-S", f"{key}={_value(value)}"]
+    return args
+
+
+def queue_commands(spec: dict, extra: list[str] = (), only: list[str] | None = None) -> list[list[str]]:
+    extra_overrides = parse_overrides(list(extra))  # parsed once: they apply to every variant
+    return [queue_command(name, spec.get("target"), {**spec.get("common", {}), **overrides, **extra_overrides})
+            for name, overrides in spec["variants"].items() if not only or name in only]
 
 
 def small_grid(spec: dict, extra: list[str], only: list[str] | None) -> tuple[list[str], list[str]]:
