@@ -63,6 +63,14 @@ def test_every_paper_has_claims_and_seeded_sets_queue_one_experiment_per_seed():
         findings.queue_commands(bad, ["p002-joint-vs-token"])
 
 
+def test_queued_or_running_experiments_are_not_queued_again():
+    status = ("Task     Name                      Created    Status\n"
+              "7950d69  findings-p000-linear-s42  02:40 AM   Running\n"
+              "b916b1e  findings-p000-linear-s43  02:40 AM   Queued\n"
+              "015efc5  findings-p003-A-decay     01:13 AM   Success\n\nWorker status: 1 active, 0 idle\n")
+    assert findings.queued_names(status) == {"findings-p000-linear-s42", "findings-p000-linear-s43"}
+
+
 def test_a_claim_from_prediction_files(tmp_path):
     import fsspec
 

@@ -105,16 +105,33 @@ def queue(only: list[str] | None = None, dry_run: bool = False, extra: list[str]
     """Queue the sides the chosen claims need; a side that already has an experiment is skipped unless ``rerun``."""
     commands = queue_commands(load_spec(), only, extra)
     if not rerun:
-        done = set(variants.experiment_revs(repo))
+        done = set(variants.experiment_revs(repo)) | pending(repo)
         skipped = [c[c.index("-n") + 1] for c in commands if c[c.index("-n") + 1] in done]
         if skipped:
-            log.info("already run (--rerun to run again): %s", ", ".join(skipped))
+            log.info("already run or queued (--rerun to run again): %s", ", ".join(skipped))
         commands = [c for c in commands if c[c.index("-n") + 1] not in done]
     if not commands:
-        log.info("nothing to queue: every side has an experiment (nerlab findings collect)")
+        log.info("nothing to queue: every side has an experiment, finished or queued (nerlab findings collect)")
         return []
     return variants.submit(commands, dry_run,
                            "queued; run them with: dvc exp run --run-all -j 1   then: nerlab findings collect")
+
+
+def queued_names(status: str) -> set[str]:
+    """Experiment names still waiting or running, from ``dvc queue status`` output."""
+    names = set()
+    for line in status.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[-1] in ("Queued", "Running"):
+            names.add(parts[1])
+    return names
+
+
+def pending(repo: str = ".") -> set[str]:
+    import subprocess
+
+    out = subprocess.run(["dvc", "queue", "status"], cwd=repo, capture_output=True, text=True, check=False)
+    return queued_names(out.stdout) if out.returncode == 0 else set()
 
 
 def read_runs(fs, path: str) -> tuple[list[str], list[list[str]], list[list[list[str]]]]:
