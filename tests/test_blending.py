@@ -13,8 +13,9 @@ from test_finetune import build, tiny, toy_rows  # noqa: E402,F401  (tiny is a f
 
 from nerlab.finetune.blending import PAPER_K, PAPER_N, Blend, BlendedBatches, draw  # noqa: E402
 from nerlab.errors import DataError  # noqa: E402
-from nerlab.finetune.train import TrainConfig, train  # noqa: E402
+from nerlab.finetune.train import train  # noqa: E402
 from nerlab.tags import label_list  # noqa: E402
+from defaults import train_config  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 T = 20
@@ -103,7 +104,7 @@ def test_a_two_epoch_sequential_run_switches_data_at_the_right_epoch(tiny, tmp_p
     for r in original:
         r["id"] = "o" + r["id"]
     rows, sources = distilled + original, [0] * 12 + [1] * 20
-    cfg = TrainConfig(epochs=2, batch_size=4, lr=1e-3, warmup=0.0, checkpoint="last", dev_every=0, seed=0)
+    cfg = train_config(epochs=2, batch_size=4, lr=1e-3, warmup=0.0, checkpoint="last", dev_every=0, seed=0)
     result = train(build(tiny), cfg, rows, toy_rows(4, 3), tmp_path / "m", tmp_path / "s", "seq",
                    sources=sources, blend=Blend("simple_mix"))
     h = result["history"]
@@ -116,7 +117,7 @@ def test_a_two_epoch_sequential_run_switches_data_at_the_right_epoch(tiny, tmp_p
 
 def test_an_empty_epoch_does_not_shift_the_schedule(tiny, tmp_path):
     # no distilled data at all: simple mix trains on nothing in epoch 1, on the original set in epoch 2
-    cfg = TrainConfig(epochs=2, batch_size=4, lr=1e-3, warmup=0.0, checkpoint="last", dev_every=0, seed=0)
+    cfg = train_config(epochs=2, batch_size=4, lr=1e-3, warmup=0.0, checkpoint="last", dev_every=0, seed=0)
     result = train(build(tiny), cfg, toy_rows(20, 2), toy_rows(4, 3), tmp_path / "m", tmp_path / "s", "empty",
                    sources=[1] * 20, blend=Blend("simple_mix"))
     assert [r["original_sentences"] for r in result["history"]] == [0, 20]
@@ -124,7 +125,7 @@ def test_an_empty_epoch_does_not_shift_the_schedule(tiny, tmp_path):
 
 def test_a_resumed_blended_run_draws_what_the_uninterrupted_run_draws(tiny, tmp_path):
     rows, sources = toy_rows(30, 4), [0] * 10 + [1] * 20
-    cfg = TrainConfig(epochs=4, batch_size=4, lr=1e-3, warmup=0.0, checkpoint="last", dev_every=0, seed=0)
+    cfg = train_config(epochs=4, batch_size=4, lr=1e-3, warmup=0.0, checkpoint="last", dev_every=0, seed=0)
     full = train(build(tiny), cfg, rows, [], tmp_path / "m1", tmp_path / "s1", "r", sources=sources,
                  blend=Blend("cosine"))["history"]
 
@@ -145,7 +146,7 @@ def test_a_resumed_blended_run_draws_what_the_uninterrupted_run_draws(tiny, tmp_
 
 def test_dev_every_zero_needs_checkpoint_last():
     with pytest.raises(ValueError, match="dev_every"):
-        TrainConfig(checkpoint="best", dev_every=0)
+        train_config(checkpoint="best", dev_every=0)
 
 
 def test_paper003_variants_are_valid_and_cover_the_tables():

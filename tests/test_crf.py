@@ -2,16 +2,17 @@ import random
 
 import pytest
 
-from nerlab.crf import CRFConfig, CRFTagger
-from nerlab.crf_features import FeatureConfig, corpus_features, document_casing, sentence_features, short_shape, word_shape
+from nerlab.crf import CRFTagger
+from nerlab.crf_features import corpus_features, document_casing, sentence_features, short_shape, word_shape
 from nerlab.tags import is_valid_iob2
+from defaults import crf_config, feature_config
 
 SENT = {"tokens": ["Peter", "Blackburn", "scored", "22", "goals"], "pos": ["NNP", "NNP", "VBD", "CD", "NNS"],
         "chunk": ["I-NP", "I-NP", "I-VP", "I-NP", "I-NP"], "tags": ["B-PER", "I-PER", "O", "O", "O"]}
 
 
 def test_paper_features_are_present():
-    f = sentence_features(SENT, FeatureConfig(window=2, affix_len=4))
+    f = sentence_features(SENT, feature_config(window=2, affix_len=4))
     blackburn, twenty_two = f[1], f[3]
     assert blackburn["-1:lower"] == "peter" and blackburn["+1:lower"] == "scored"   # previous / next word
     assert blackburn["-1:pos"] == "NNP" and blackburn["+1:pos"] == "VBD"            # POS of neighbours
@@ -28,7 +29,7 @@ def test_shapes():
 
 
 def test_switches_remove_feature_groups():
-    f = sentence_features(SENT, FeatureConfig(window=1, affix_len=2, shape=False, pos=False))[1]
+    f = sentence_features(SENT, feature_config(window=1, affix_len=2, shape=False, pos=False))[1]
     assert "pos" not in f and "chunk" not in f and "shape" not in f and "prefix3" not in f and "+2:lower" not in f
 
 
@@ -39,7 +40,7 @@ def test_document_casing_recovers_case_from_the_document():
     casing = document_casing(doc)
     assert casing["d1"]["blackburn"] == "title" and casing["d2"]["blackburn"] == "lower"
     assert "yesterday" not in casing["d1"]  # sentence starts are not evidence
-    feats = corpus_features(doc, FeatureConfig())
+    feats = corpus_features(doc, feature_config())
     assert feats[0][0]["doc_casing"] == "title" and feats[0][0]["headline"] is True
 
 
@@ -56,7 +57,7 @@ def _toy(n, seed):
 
 
 def test_crf_fits_a_toy_pattern_and_round_trips(tmp_path):
-    config = CRFConfig(max_iterations=30, cluster_encoder=None, cluster_sizes=())
+    config = crf_config(max_iterations=30, cluster_encoder=None, cluster_sizes=())
     tagger = CRFTagger(config).fit(_toy(40, 0), tmp_path / "crf")
     test = _toy(10, 1)
     pred = tagger.predict(test)
@@ -69,7 +70,7 @@ def test_crf_fits_a_toy_pattern_and_round_trips(tmp_path):
 def test_no_training_sentences_is_a_clear_error_and_no_model(tmp_path):
     from nerlab.errors import NerlabError
 
-    config = CRFConfig(max_iterations=30, cluster_encoder=None, cluster_sizes=())
+    config = crf_config(max_iterations=30, cluster_encoder=None, cluster_sizes=())
     for rows in ([], [{"id": "a", "tokens": [], "tags": []}]):
         with pytest.raises(NerlabError, match="no training sentences"):
             CRFTagger(config).fit(rows, tmp_path / "crf")
@@ -102,9 +103,27 @@ def test_gazetteer_longest_match_and_jackknife():
 
 
 def test_same_seed_same_model(tmp_path):
-    config = CRFConfig(max_iterations=15, cluster_encoder=None, cluster_sizes=())
+    config = crf_config(max_iterations=15, cluster_encoder=None, cluster_sizes=())
     rows = _toy(30, 3)
     first = CRFTagger(config).fit(rows, tmp_path / "a")
     second = CRFTagger(config).fit(rows, tmp_path / "b")
     assert first.losses == second.losses
     assert first.predict(_toy(10, 4)) == second.predict(_toy(10, 4))
+
+
+def test_feature_groups_switch_off_what_the_corpus_lacks():
+    from nerlab.crf_features import feature_groups
+
+    newswire = [{"tokens": ["EU", "rejects", "it"], "tags": ["B-ORG", "O", "O"], "pos": ["NNP", "VBZ", "PRP"],
+                 "chunk": ["B-NP", "B-VP", "B-NP"], "doc_id": "d1"}]
+    groups = feature_groups(newswire, feature_config(), clusters=True, gazetteer=True)
+    assert {groups[k] for k in ("pos", "chunk", "document casing", "casing", "word clusters")} == {"on"}
+    japanese = [{"tokens": ["南アフリカ", "で", "開催"], "tags": ["B-LOC", "O", "O"], "doc_id": None}]
+    groups = feature_groups(japanese, feature_config(), clusters=False, gazetteer=True)
+    assert groups["pos"] == "off: no POS column" and groups["chunk"] == "off: no chunk column"
+    assert groups["document casing"] == "off: no documents" and groups["word clusters"] == "off in params"
+    assert groups["casing"].startswith("on, but constant")
+    # and the features really are absent: no pos/chunk/doc_casing keys on any token
+    feats = corpus_features(japanese, feature_config())
+    assert not any(k.endswith(("pos", "pos2", "chunk", "doc_casing")) for token in feats[0] for k in token)
+    assert feature_groups(newswire, feature_config(pos=False), False, False)["pos"] == "off in params"

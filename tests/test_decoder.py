@@ -13,9 +13,10 @@ from tiny_bert import make_tiny  # noqa: E402
 from nerlab import encoders  # noqa: E402
 from nerlab.errors import NerlabError  # noqa: E402
 from nerlab.finetune.labels import LabelSpace  # noqa: E402
-from nerlab.finetune.model import Architecture, TokenTagger  # noqa: E402
+from nerlab.finetune.model import TokenTagger  # noqa: E402
 from nerlab.finetune.tagger import FinetunedTagger  # noqa: E402
-from nerlab.finetune.train import TrainConfig, train  # noqa: E402
+from nerlab.finetune.train import train  # noqa: E402
+from defaults import architecture, train_config  # noqa: E402
 
 
 def tiny_llama(implementation="sdpa"):
@@ -63,7 +64,7 @@ def test_the_taggers_own_forward_pass_is_bidirectional():
     model = tiny_llama()
     encoders.set_attention(model, "bidirectional")
     space = LabelSpace.from_labels_json(LABELS)
-    tagger = TokenTagger(model, Architecture(head="linear", dropout=0.0), space.tags, None).eval()
+    tagger = TokenTagger(model, architecture(head="linear", dropout=0.0), space.tags, None).eval()
     ids = torch.tensor([[5, 6, 7, 8]])
     batch = dict(attention_mask=torch.ones_like(ids), unit_index=torch.tensor([[0, 1, 2, 3]]),
                  unit_mask=torch.ones(1, 4, dtype=torch.bool))
@@ -89,12 +90,12 @@ def test_lora_trains_only_adapters_and_saves_a_merged_model(tmp_path):
     encoders.set_attention(model, "bidirectional")
     model = encoders.add_lora(model, r=4, alpha=8, dropout=0.0, targets=["q_proj", "v_proj"])
     space = LabelSpace.from_labels_json(LABELS)
-    tagger = FinetunedTagger(TokenTagger(model, Architecture(head="crf"), space.tags, None), tokenizer, space,
+    tagger = FinetunedTagger(TokenTagger(model, architecture(head="crf"), space.tags, None), tokenizer, space,
                              max_length=32, attention="bidirectional")
     trainable = {n for n, p in tagger.model.named_parameters() if p.requires_grad}
     assert trainable and all("lora_" in n or not n.startswith("encoder.") for n in trainable)
     frozen = {n: p.detach().clone() for n, p in tagger.model.named_parameters() if "base_layer" in n}
-    cfg = TrainConfig(epochs=3, batch_size=8, lr=1e-2, warmup=0.0, checkpoint="last", seed=0)
+    cfg = train_config(epochs=3, batch_size=8, lr=1e-2, warmup=0.0, checkpoint="last", seed=0)
     history = train(tagger, cfg, toy_rows(24, 1), toy_rows(6, 2), tmp_path / "m", tmp_path / "s", "lora")["history"]
     assert history[-1]["train_loss"] < history[0]["train_loss"]
     assert all(torch.equal(p, frozen[n]) for n, p in tagger.model.named_parameters() if n in frozen)

@@ -12,7 +12,8 @@ from tiny_bert import make_tiny
 
 from nerlab.errors import NerlabError
 from nerlab.export import export, score_gap
-from nerlab.finetune.train import TrainConfig, train
+from nerlab.finetune.train import train
+from defaults import train_config
 
 SENTENCES = ["Bob visited Oslo on Monday .", "Acme hired Carla in New York", "Volvo hired Anna in Rome .",
              "Carla visited Paris on Monday .", "Anna visited Rome ."]
@@ -25,7 +26,7 @@ def tiny(tmp_path_factory):
 
 def trained(tiny, tmp_path, head, **arch):
     tagger = build(tiny, head=head, **arch)
-    cfg = TrainConfig(epochs=20, batch_size=8, lr=3e-3, warmup=0.0, seed=0)
+    cfg = train_config(epochs=20, batch_size=8, lr=3e-3, warmup=0.0, seed=0)
     train(tagger, cfg, toy_rows(48, 1), toy_rows(8, 2), tmp_path / "model", tmp_path / "state", run_key="toy")
     return tmp_path / "model"
 

@@ -15,11 +15,12 @@ from nerlab.finetune.alignment import Aligner, Example, merge_windows  # noqa: E
 from nerlab.finetune.batching import LengthBucketBatches, collate, continuation_map  # noqa: E402
 from nerlab.finetune.heads import CRFHead, LinearHead, iob2_constraints  # noqa: E402
 from nerlab.finetune.labels import LabelSpace  # noqa: E402
-from nerlab.finetune.model import Architecture, TokenTagger, blend_triplets  # noqa: E402
+from nerlab.finetune.model import TokenTagger, blend_triplets  # noqa: E402
 from nerlab.finetune.schedules import aux_weight, lr_factor  # noqa: E402
 from nerlab.finetune.tagger import FinetunedTagger  # noqa: E402
-from nerlab.finetune.train import TrainConfig, _param_groups, train  # noqa: E402
+from nerlab.finetune.train import _param_groups, train  # noqa: E402
 from nerlab.tags import is_valid_iob2, label_list  # noqa: E402
+from defaults import architecture, train_config  # noqa: E402
 
 LABELS = {"types": ["LOC", "ORG", "PER"], "tags": label_list(["LOC", "ORG", "PER"])}
 
@@ -50,7 +51,7 @@ def build(tiny, **arch):
     space = LabelSpace.from_labels_json(LABELS)
     torch.manual_seed(0)  # the same random encoder and heads whatever ran before
     encoder = BertModel(model.config)
-    return FinetunedTagger(TokenTagger(encoder, Architecture(**arch), space.tags, space.coarse_tags), tokenizer,
+    return FinetunedTagger(TokenTagger(encoder, architecture(**arch), space.tags, space.coarse_tags), tokenizer,
                            space, max_length=32)
 
 
@@ -74,7 +75,7 @@ def test_every_head_blend_aux_runs_forward_and_backward(tiny, head, blend, aux):
 def test_each_head_fits_a_toy_pattern(tiny, head, tmp_path):
     tagger = build(tiny, head=head, aux="linear", blend="concat")
     rows = toy_rows(48, 1)
-    cfg = TrainConfig(epochs=12, batch_size=8, lr=3e-3, warmup=0.0, head_lr_mult=3, seed=0)
+    cfg = train_config(epochs=12, batch_size=8, lr=3e-3, warmup=0.0, head_lr_mult=3, seed=0)
     result = train(tagger, cfg, rows, toy_rows(8, 2), tmp_path / "model", tmp_path / "state", run_key="toy")
     assert result["best_dev_micro_f1"] > 0.9, result["history"][-1]
     loaded = FinetunedTagger.load(tmp_path / "model", device="cpu")
@@ -237,7 +238,7 @@ def test_predict_command_on_a_sentence(tiny, tmp_path, capsys):
     from nerlab.cli import main
 
     tagger = build(tiny, head="crf")
-    cfg = TrainConfig(epochs=20, batch_size=8, lr=3e-3, warmup=0.0, seed=0)
+    cfg = train_config(epochs=20, batch_size=8, lr=3e-3, warmup=0.0, seed=0)
     train(tagger, cfg, toy_rows(48, 1), toy_rows(8, 2), tmp_path / "model", tmp_path / "state", run_key="toy")
     main(["predict", "--model", str(tmp_path / "model"), "--format", "jsonl", "Bob visited Oslo on Monday."])
     result = json.loads(capsys.readouterr().out)
@@ -250,7 +251,7 @@ def test_predict_command_on_a_sentence(tiny, tmp_path, capsys):
 
 
 def test_interrupted_training_resumes_after_the_last_finished_epoch(tiny, tmp_path):
-    cfg = TrainConfig(epochs=4, batch_size=8, lr=3e-3, warmup=0.0, seed=0)
+    cfg = train_config(epochs=4, batch_size=8, lr=3e-3, warmup=0.0, seed=0)
     rows, dev = toy_rows(16, 1), toy_rows(4, 2)
 
     def stop_after_two(epoch, record):
@@ -277,7 +278,7 @@ def test_no_training_sentences_saves_no_model(tiny, tmp_path):
     from nerlab.errors import NerlabError
 
     with pytest.raises(NerlabError, match="no training sentences"):
-        train(build(tiny), TrainConfig(epochs=1, batch_size=8, seed=0), [], toy_rows(4, 2), tmp_path / "model",
+        train(build(tiny), train_config(epochs=1, batch_size=8, seed=0), [], toy_rows(4, 2), tmp_path / "model",
               tmp_path / "state", run_key="empty")
     assert not (tmp_path / "model").exists()
 

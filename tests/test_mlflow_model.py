@@ -15,7 +15,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_finetune import build, toy_rows
 from tiny_bert import make_tiny
 
-from nerlab.finetune.train import TrainConfig, train
+from nerlab.finetune.train import train
+from defaults import train_config
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def test_logged_model_is_served_over_http(tiny, tmp_path, monkeypatch):
     from nerlab import mlflow_model
 
     tagger = build(tiny, head="crf")
-    cfg = TrainConfig(epochs=20, batch_size=8, lr=3e-3, warmup=0.0, seed=0)
+    cfg = train_config(epochs=20, batch_size=8, lr=3e-3, warmup=0.0, seed=0)
     train(tagger, cfg, toy_rows(48, 1), toy_rows(8, 2), tmp_path / "model", tmp_path / "state", run_key="toy")
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     mlflow.set_tracking_uri(uri)

@@ -19,11 +19,12 @@ from nerlab.errors import DataError, NerlabError  # noqa: E402
 from nerlab.evaluation import classification  # noqa: E402
 from nerlab.finetune.heads import SequenceHead  # noqa: E402
 from nerlab.finetune.labels import LabelSpace  # noqa: E402
-from nerlab.finetune.model import Architecture, TokenTagger  # noqa: E402
-from nerlab.finetune.multitask import LossWeighting  # noqa: E402
+from nerlab.finetune.model import TokenTagger  # noqa: E402
 from nerlab.finetune.tagger import FinetunedTagger  # noqa: E402
-from nerlab.finetune.train import TrainConfig, _param_groups, train  # noqa: E402
+from nerlab.finetune.train import _param_groups, train  # noqa: E402
 from nerlab.tags import label_list  # noqa: E402
+from defaults import architecture, train_config  # noqa: E402
+from defaults import params as project_params  # noqa: E402
 
 LABELS = {"types": ["LOC", "ORG", "PER"], "tags": label_list(["LOC", "ORG", "PER"])}
 
@@ -55,7 +56,7 @@ def build(tiny, task="joint", seed=0, **weights) -> FinetunedTagger:
     space = LabelSpace.from_labels_json(LABELS).with_topics(list(TOPICS))
     torch.manual_seed(seed)
     encoder = BertModel(model.config)
-    arch = Architecture(head="linear", task=task, **weights)
+    arch = architecture(head="linear", task=task, **weights)
     return FinetunedTagger(TokenTagger(encoder, arch, space.tags, space.coarse_tags, space.topics), tokenizer,
                            space, max_length=32)
 
@@ -89,7 +90,7 @@ def test_uncertainty_weighting_learns_weights_with_their_own_rate(tiny):
 @pytest.mark.parametrize("bad", [dict(alpha=0.0, beta=0.0), dict(alpha=-1.0), dict(weighting="magic")])
 def test_bad_weights_are_rejected(bad):
     with pytest.raises(ValueError):
-        Architecture(task="joint", **bad)
+        architecture(task="joint", **bad)
 
 
 def encoder_grads(tagger, rows):
@@ -159,7 +160,7 @@ def test_joint_model_trains_saves_and_predicts_tags_and_topics(tiny, tmp_path):
 
     rows = rows_with_topics(24)
     tagger = build(tiny, weighting="uncertainty", alpha=1.0, beta=1.0)
-    cfg = TrainConfig(epochs=15, batch_size=4, lr=5e-3, warmup=0.0, checkpoint="last", dev_every=0, head_lr_mult=1.0,
+    cfg = train_config(epochs=15, batch_size=4, lr=5e-3, warmup=0.0, checkpoint="last", dev_every=0, head_lr_mult=1.0,
                       weighting_lr=0.05, lr_schedule="constant", grad_clip=0.0)
     history = train(tagger, cfg, rows, [], tmp_path / "model", tmp_path / "state", run_key="t")["history"]
     assert history[-1]["sequence_loss"] < history[0]["sequence_loss"]
@@ -288,9 +289,9 @@ def test_topics_stage_with_llm_labeller_keeps_readable_answers(tmp_path, monkeyp
             yield Scripted()
 
     monkeypatch.setitem(backends.REGISTRY, "fake", FakeBackend)
-    params = {"dataset": "toy", "seed": 1, "annotator": "teacher", "llm": "fake", "tracking": {"enabled": False},
-              "annotate": {"shot_selection": "random", "definitions": "-",
-                           "topics": {"labeller": "llm", "train_size": 6, "test_size": 6}}}
+    params = project_params(dataset="toy", seed=1, annotator="teacher", llm="fake", tracking={"enabled": False})
+    params["annotate"].update(shot_selection="random", definitions="-",
+                              topics={**params["annotate"]["topics"], "labeller": "llm", "train_size": 6, "test_size": 6})
     result = topics.run(params)
     assert result["annotator"] == "fake:llm"
     train = result["splits"]["train"]
@@ -298,7 +299,8 @@ def test_topics_stage_with_llm_labeller_keeps_readable_answers(tmp_path, monkeyp
     assert train["labels"] == {"World": 1, "Sport": 1, "Business": 2, "Technology": 0, "Other": 0}
     assert len(Path("data/topics/toy/train.jsonl").read_text().splitlines()) == 4
     with pytest.raises(NerlabError, match="labeller"):
-        topics.run({**params, "annotate": {"topics": {**params["annotate"]["topics"], "labeller": "magic"}}})
+        topics.run({**params, "annotate": {**params["annotate"],
+                                           "topics": {**params["annotate"]["topics"], "labeller": "magic"}}})
 
 
 def test_multitask_stage_without_labelled_topics_is_a_clear_error(tmp_path, monkeypatch):

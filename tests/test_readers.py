@@ -10,6 +10,7 @@ from nerlab.data.columns import ColumnSpec, read_columns
 from nerlab.data.repairs import RepairLog
 from nerlab.data.sources import resolve
 from nerlab.errors import DataError, NerlabError
+from defaults import conll_section, fetch_config
 
 CONLL_LINES = """-DOCSTART- -X- O O
 
@@ -165,7 +166,7 @@ def test_missing_dataset_offline_names_files_and_places(tmp_path, monkeypatch):
 
 def test_custom_dataset_needs_paths():
     with pytest.raises(NerlabError, match="data.conll.train"):
-        catalog.get("conll", {"train": None})
+        catalog.get("conll", conll_section(train=None))
     with pytest.raises(NerlabError, match="unknown dataset"):
         catalog.get("wnut17")
 
@@ -182,9 +183,9 @@ def test_bom_and_lone_cr_line_ends_are_counted_repairs(tmp_path):
 
 
 def test_comment_lines_and_header_ids_in_a_user_corpus(tmp_path):
-    spec = catalog.custom_dataset({"train": str(write(tmp_path, MULTICONER_LINES)), "test": str(tmp_path / "f.txt"),
+    spec = catalog.custom_dataset(conll_section(**{"train": str(write(tmp_path, MULTICONER_LINES)), "test": str(tmp_path / "f.txt"),
                                    "token_col": 0, "tag_col": -1, "comment_prefix": "#",
-                                   "header_prefix": "# id ", "docstart": None}).spec
+                                   "header_prefix": "# id ", "docstart": None})).spec
     sents = read_columns(tmp_path / "f.txt", spec, "train", RepairLog())
     assert [s.id for s in sents] == ["309f5b26-951e-472b-948e-47632249862b", "bb81b9a7-e73d-4977-b6a8-0f7937123dfe"]
     no_ids = ColumnSpec(token_col=0, tag_col=-1, docstart=None, comment_prefix="#")
@@ -198,9 +199,9 @@ def test_comment_lines_and_header_ids_in_a_user_corpus(tmp_path):
 def test_document_boundaries_from_comment_lines(tmp_path):
     text = ("# newdoc id = a\n# sent_id = 1\nAnn _ _ B-PER\nmet _ _ O\n\n# sent_id = 2\nBob _ _ B-PER\n\n"
             "# newdoc id = b\n# sent_id = 3\nOslo _ _ B-LOC\n\n")
-    spec = catalog.custom_dataset({"train": str(write(tmp_path, text, "u.txt")), "test": str(tmp_path / "u.txt"),
+    spec = catalog.custom_dataset(conll_section(**{"train": str(write(tmp_path, text, "u.txt")), "test": str(tmp_path / "u.txt"),
                                    "token_col": 0, "tag_col": -1, "comment_prefix": "#", "doc_prefix": "# newdoc",
-                                   "header_prefix": "# sent_id = ", "docstart": None}).spec
+                                   "header_prefix": "# sent_id = ", "docstart": None})).spec
     sents = read_columns(tmp_path / "u.txt", spec, "train", RepairLog())
     assert [s.id for s in sents] == ["1", "2", "3"] and [s.tokens for s in sents] == [["Ann", "met"], ["Bob"], ["Oslo"]]
     assert [s.doc_id for s in sents] == ["train-doc0001", "train-doc0001", "train-doc0002"]
@@ -210,18 +211,40 @@ def test_document_boundaries_from_comment_lines(tmp_path):
 
 @pytest.mark.parametrize("train_size", [0, 0.5, -3, True])
 def test_a_train_size_that_empties_train_is_refused(tmp_path, train_size):
-    from nerlab.data.prepare import FetchConfig, prepare
+    from nerlab.data.prepare import prepare
 
     paths = {s: str(write(tmp_path, "Ann B-PER\nmet O\n\nBob B-PER\n\n", f"{s}.txt")) for s in ("train", "dev", "test")}
-    cfg = FetchConfig(online=False, train_size=train_size, conll={**paths, "tag_col": 1, "docstart": None})
+    cfg = fetch_config(online=False, train_size=train_size, conll=conll_section(**paths, tag_col=1, docstart=None))
     with pytest.raises(NerlabError, match="data.train_size"):
         prepare("conll", cfg, tmp_path / "out")
 
 
 def test_dev_carved_from_a_tiny_train_is_refused(tmp_path):
-    from nerlab.data.prepare import FetchConfig, prepare
+    from nerlab.data.prepare import prepare
 
     paths = {s: str(write(tmp_path, "Ann B-PER\nmet O\n\n", f"{s}.txt")) for s in ("train", "test")}
-    cfg = FetchConfig(online=False, conll={**paths, "tag_col": 1, "docstart": None})
+    cfg = fetch_config(online=False, conll=conll_section(**paths, tag_col=1, docstart=None))
     with pytest.raises(NerlabError, match="train split"):
         prepare("conll", cfg, tmp_path / "out")
+
+
+MECAB_LINES = ("2005\tZDIGIT\t名詞\t数\t*\t*\t*\t*\t*\tB-DAT\n"
+               "年\tOTHER\t名詞\t接尾\t助数詞\t*\t*\t*\t年\tネン\tネン\tI-DAT\n"
+               "ノルウェー\tKATAK\t名詞\t固有名詞\t地域\t国\t*\t*\tノルウェー\tノルウェー\tノルウェー\tB-LOC\n"
+               "\n")
+
+
+def test_ragged_columns_read_with_n_cols_any(tmp_path):
+    """MeCab-style output (the Hironsan corpus): unknown words lack the reading columns, so lines differ in length."""
+    path = write(tmp_path, MECAB_LINES)
+    with pytest.raises(DataError, match=r"f.txt:2: expected 10 columns, found 12"):
+        read_columns(path, ColumnSpec(tag_col=-1, sep="\t", docstart=None), "train", RepairLog())
+    [sent] = read_columns(path, ColumnSpec(tag_col=-1, n_cols="any", sep="\t", docstart=None,
+                                           feature_cols={"pos": 2}), "train", RepairLog())
+    assert sent.tokens == ["2005", "年", "ノルウェー"]
+    assert sent.tags == ["B-DAT", "I-DAT", "B-LOC"]
+    assert sent.features["pos"] == ["名詞"] * 3
+    short = write(tmp_path, "word\tB-LOC\nalone\n\n", name="short.txt")
+    with pytest.raises(DataError, match=r"short.txt:2: found 1 column\(s\) but the column settings need 2"):
+        read_columns(short, ColumnSpec(tag_col=-1, n_cols="any", sep="\t", docstart=None, feature_cols={"pos": -2}),
+                     "train", RepairLog())

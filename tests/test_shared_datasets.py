@@ -3,13 +3,14 @@
 import json
 
 from nerlab.data.jsonl import read_json, read_split
-from nerlab.data.prepare import FetchConfig, prepare
+from nerlab.data.prepare import prepare
 from nerlab.tags import is_valid_iob2
+from defaults import fetch_config
 
 
 def test_conll2003(shared_datasets, tmp_path, monkeypatch):
     monkeypatch.setenv("NERLAB_DATA_DIR", str(shared_datasets))
-    report = prepare("conll2003", FetchConfig(online=False), tmp_path)
+    report = prepare("conll2003", fetch_config(online=False), tmp_path)
     assert {s: v["sentences"] for s, v in report["splits"].items()} == {"train": 14041, "dev": 3250, "test": 3453}
     assert {s: v["entities"] for s, v in report["splits"].items()} == {"train": 23499, "dev": 5942, "test": 5648}
     assert {s: v["documents"] for s, v in report["splits"].items()} == {"train": 946, "dev": 216, "test": 231}
@@ -22,13 +23,13 @@ def test_conll2003(shared_datasets, tmp_path, monkeypatch):
 
 def test_conll2003_subsample(shared_datasets, tmp_path, monkeypatch):
     monkeypatch.setenv("NERLAB_DATA_DIR", str(shared_datasets))
-    report = prepare("conll2003", FetchConfig(online=False, train_size=1000, seed=1), tmp_path)
+    report = prepare("conll2003", fetch_config(online=False, train_size=1000, seed=1), tmp_path)
     assert report["splits"]["train"]["sentences"] == 1000 and report["splits"]["test"]["sentences"] == 3453
 
 
 def test_multiconer2(shared_datasets, tmp_path, monkeypatch):
     monkeypatch.setenv("NERLAB_DATA_DIR", str(shared_datasets))
-    report = prepare("multiconer2", FetchConfig(online=False, dev_fraction=0.05, seed=42), tmp_path)
+    report = prepare("multiconer2", fetch_config(online=False, dev_fraction=0.05, seed=42), tmp_path)
     splits = report["splits"]
     assert splits["train"]["sentences"] + splits["dev"]["sentences"] == 16778
     assert splits["dev"]["sentences"] == 839 and splits["test"]["sentences"] == 871
@@ -43,7 +44,7 @@ def test_multiconer2(shared_datasets, tmp_path, monkeypatch):
 
 def test_bbc_news(shared_datasets, tmp_path, monkeypatch):
     monkeypatch.setenv("NERLAB_DATA_DIR", str(shared_datasets))
-    report = prepare("bbc_news", FetchConfig(online=False), tmp_path)
+    report = prepare("bbc_news", fetch_config(online=False), tmp_path)
     assert report["articles"] == 2225
     assert report["categories"] == {"business": 510, "entertainment": 386, "politics": 417, "sport": 511, "tech": 401}
     assert report["repairs"]["latin1_decoded"]["count"] == 1

@@ -11,8 +11,9 @@ from test_finetune import build, toy_rows
 from tiny_bert import make_tiny
 
 from nerlab.finetune.tagger import FinetunedTagger
-from nerlab.finetune.train import TrainConfig, train
+from nerlab.finetune.train import train
 from nerlab.finetune.word_features import CASES, MAX_CHARS, WordFeatures, case_id, char_ids, dims
+from defaults import train_config
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +52,7 @@ def test_every_head_trains_saves_and_reloads_with_word_features(tiny, tmp_path, 
     assert batch["case_ids"].shape == batch["unit_index"].shape
     assert batch["char_ids"].shape == (*batch["unit_index"].shape, MAX_CHARS)
     before = [p.detach().clone() for p in tagger.model.word_features.parameters()]
-    cfg = TrainConfig(epochs=12, batch_size=8, lr=3e-3, warmup=0.0, seed=0, label_all_subwords=subwords)
+    cfg = train_config(epochs=12, batch_size=8, lr=3e-3, warmup=0.0, seed=0, label_all_subwords=subwords)
     train(tagger, cfg, toy_rows(48, 1), toy_rows(8, 2), tmp_path / "model", tmp_path / "state", run_key="toy")
     assert all(not torch.equal(a, b) for a, b in zip(before, tagger.model.word_features.parameters()))  # learned
     loaded = FinetunedTagger.load(tmp_path / "model", device="cpu")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pycrfsuite
@@ -28,24 +28,26 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class CRFConfig:
-    c1: float = 0.02
-    c2: float = 0.1
-    max_iterations: int = 100
-    all_possible_transitions: bool = True
-    features: FeatureConfig = field(default_factory=FeatureConfig)
-    cluster_encoder: str | None = "minilm-l6"  # None: no word-cluster features
-    cluster_sizes: tuple[int, ...] = (256, 1024)
-    seed: int = 42
+    """params.yaml's ``crf`` section (its defaults live there and in the schema only)."""
+
+    c1: float
+    c2: float
+    max_iterations: int
+    all_possible_transitions: bool
+    features: FeatureConfig
+    cluster_encoder: str | None  # None: no word-cluster features
+    cluster_sizes: tuple[int, ...]
+    seed: int
 
     @classmethod
     def from_params(cls, crf: dict, seed: int) -> "CRFConfig":
-        feats = crf.get("features", {})
-        clusters = feats.get("clusters") or {}
+        feats = crf["features"]
+        clusters = feats["clusters"]
         return cls(c1=float(crf["c1"]), c2=float(crf["c2"]), max_iterations=int(crf["max_iterations"]),
                    all_possible_transitions=bool(crf["all_possible_transitions"]),
                    features=FeatureConfig.from_params(feats),
-                   cluster_encoder=clusters.get("encoder") if clusters.get("sizes") else None,
-                   cluster_sizes=tuple(clusters.get("sizes") or ()), seed=seed)
+                   cluster_encoder=clusters["encoder"] if clusters["sizes"] else None,
+                   cluster_sizes=tuple(clusters["sizes"]), seed=seed)
 
 
 def _progress_trainer(total: int, losses: list[float]):

@@ -22,17 +22,19 @@ _SHAPE_SUBS = ((re.compile(r"[A-Z]"), "X"), (re.compile(r"[a-z]"), "x"), (re.com
 
 @dataclass(frozen=True)
 class FeatureConfig:
-    window: int = 2  # neighbours on each side that contribute word features
-    affix_len: int = 4  # prefixes and suffixes of length 1..affix_len
-    shape: bool = True
-    pos: bool = True  # POS / chunk columns, when the dataset has them
-    document: bool = True  # document-level casing features, when the dataset has documents
-    cluster_window: int = 0  # word-cluster features for tokens within this distance (needs clusters)
-    gazetteer: bool = True  # matches of the training-set entity strings (jackknifed on train)
+    """params.yaml's ``crf.features`` (its defaults live there and in the schema only)."""
+
+    window: int  # neighbours on each side that contribute word features
+    affix_len: int  # prefixes and suffixes of length 1..affix_len
+    shape: bool
+    pos: bool  # POS / chunk columns, when the dataset has them
+    document: bool  # document-level casing features, when the dataset has documents
+    cluster_window: int  # word-cluster features for tokens within this distance (needs clusters)
+    gazetteer: bool  # matches of the training-set entity strings (jackknifed on train)
 
     @classmethod
     def from_params(cls, params: dict) -> "FeatureConfig":
-        return cls(**{k: params[k] for k in ("window", "affix_len", "shape", "pos", "document", "cluster_window", "gazetteer") if k in params})
+        return cls(**{k: params[k] for k in ("window", "affix_len", "shape", "pos", "document", "cluster_window", "gazetteer")})
 
 
 def word_shape(word: str) -> str:
@@ -154,8 +156,30 @@ def corpus_features(sentences: list[dict], cfg: FeatureConfig, clusters=None,
     ``clusters``: a :class:`~nerlab.word_clusters.WordClusters` (or None for no cluster features);
     ``gaz_tags``: gazetteer tags per sentence (or None for no gazetteer features).
     """
-    casing = document_casing(sentences) if cfg.document else {}
+    casing = document_casing(sentences) if cfg.document else {}  # no documents: no document features
     ids = clusters.lookup([t for s in sentences for t in s["tokens"]]) if clusters is not None else None
     return [sentence_features(s, cfg, casing.get(s.get("doc_id"), {}) if cfg.document and s.get("doc_id") else None,
                               ids, gaz_tags[k] if gaz_tags is not None else None)
             for k, s in enumerate(sentences)]
+
+
+def feature_groups(sentences: list[dict], cfg: FeatureConfig, clusters: bool, gazetteer: bool) -> dict[str, str]:
+    """Which feature groups this corpus gets, and why a group is off: POS/chunk need their columns
+    (``data.conll.feature_cols``), document casing needs documents (``-DOCSTART-`` or ``doc_prefix``); casing
+    features on a corpus without upper-case letters (lower-cased text, a script without case) are constant, so
+    harmless but empty. Logged and saved by the crf stage."""
+    has = {key: any(s.get(key) for s in sentences) for key in ("pos", "chunk", "doc_id")}
+    cased = any(c.isupper() for s in sentences for t in s["tokens"] for c in t)
+
+    def state(enabled: bool, present: bool, missing: str) -> str:
+        return "off in params" if not enabled else ("on" if present else f"off: {missing}")
+
+    return {"word, affixes, neighbours": "on",
+            "shape": state(cfg.shape, True, ""),
+            "casing": "on" if cased else "on, but constant: the corpus has no upper-case letters",
+            "pos": state(cfg.pos, has["pos"], "no POS column"),
+            "chunk": state(cfg.pos, has["chunk"], "no chunk column"),
+            "document casing": (state(cfg.document, has["doc_id"], "no documents") if cased or not has["doc_id"]
+                                else "on, but constant: the corpus has no upper-case letters"),
+            "word clusters": "on" if clusters else "off in params",
+            "gazetteer": "on" if gazetteer else "off in params"}

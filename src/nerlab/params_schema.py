@@ -68,7 +68,7 @@ class Conll(Section):
     test: Str | None
     token_col: StrictInt
     tag_col: StrictInt
-    n_cols: PosInt | None
+    n_cols: PosInt | Literal["any"] | None
     sep: Str | None
     scheme: Literal["IOB1", "IOB2", "BIOES", "iob1", "iob2", "bioes"]
     docstart: Str | None
@@ -174,9 +174,9 @@ class PerAnnotator(Section):
 
 class Prompt(Section):
     template: Str
-    reasoning: StrictBool = False
+    reasoning: StrictBool
     max_tokens: PosInt
-    temperature: Annotated[Num, Field(ge=0, le=2)] | None = None
+    temperature: Annotated[Num, Field(ge=0, le=2)] | None = None  # absent or null: annotate.temperature
 
 
 class Local(Section):

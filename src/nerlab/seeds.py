@@ -13,7 +13,7 @@ from nerlab.errors import NerlabError
 
 
 def model_seed(params: dict) -> int:
-    value = params.get("train_seed")
+    value = params["train_seed"]
     if value is None:
         value = params["seed"]
         key = "seed"

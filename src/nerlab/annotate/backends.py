@@ -200,7 +200,7 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 def get(annotator: str, cfg: dict) -> Backend:
     """The backend named by the ``annotator`` param, over the ``annotate`` params block."""
-    key_env = (cfg.get("openai") or {}).get("api_key_env")
+    key_env = cfg["openai"]["api_key_env"]
     if key_env and not _ENV_NAME.fullmatch(str(key_env)):  # checked before anything logs the params
         raise NerlabError("params.yaml: annotate.openai.api_key_env must be the NAME of an environment variable "
                           "(e.g. OPENAI_API_KEY), and this value is not one: if it is the key itself, remove it "

@@ -50,11 +50,11 @@ class Completion:
 class ClientConfig:
     base_url: str
     model: str
-    api_key_env: str | None = None  # the *name* of the environment variable holding the key
-    timeout: float = 120.0
-    max_retries: int = 4
-    backoff: float = 1.0  # seconds before the first retry; doubles each time, +-50 % jitter
-    max_backoff: float = 30.0
+    api_key_env: str | None  # the *name* of the environment variable holding the key
+    timeout: float  # annotate.timeout, annotate.max_retries, annotate.backoff in params.yaml
+    max_retries: int
+    backoff: float  # seconds before the first retry; doubles each time, +-50 % jitter
+    max_backoff: float = 30.0  # fixed, not a param
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):

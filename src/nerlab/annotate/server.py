@@ -37,12 +37,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class LocalConfig:
-    model: str = "smollm2-135m"  # an alias or a path to a .gguf file
-    ctx_per_slot: int = 2048
-    parallel: int = 2  # server slots = requests decoded together (continuous batching)
-    threads: int = 0  # 0: all cores
-    startup_timeout: float = 120.0
-    port: int = 0  # 0: a free port
+    """params.yaml's ``annotate.local`` (its defaults live there and in the schema only)."""
+
+    model: str  # an alias or a path to a .gguf file
+    ctx_per_slot: int
+    parallel: int  # server slots = requests decoded together (continuous batching): annotate.concurrency
+    threads: int  # 0: all cores
+    startup_timeout: float
+    port: int = 0  # 0: a free port (not a param)
 
 
 def _free_port() -> int:

@@ -60,11 +60,12 @@ class Session:
         if spec is None:
             raise NerlabError(f"params.yaml: no prompt {name!r} under annotate.prompts "
                               f"(known: {', '.join(self.cfg['prompts'])})")
-        return prompts.Template.load(name, spec["template"], bool(spec.get("reasoning", False)))
+        return prompts.Template.load(name, spec["template"], bool(spec["reasoning"]))
 
     def _settings(self, name: str) -> dict:
         spec = self.cfg["prompts"][name]
-        return {"temperature": float(spec.get("temperature", self.cfg["temperature"])),
+        own = spec.get("temperature")  # optional: a prompt's own temperature, else annotate.temperature
+        return {"temperature": float(self.cfg["temperature"] if own is None else own),
                 "max_tokens": int(spec["max_tokens"]), "seed": self.seed}
 
     def _examples(self, rows: list[dict]) -> dict[str, list[dict]]:

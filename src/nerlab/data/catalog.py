@@ -65,25 +65,25 @@ CUSTOM = "conll"
 
 def custom_dataset(cfg: dict) -> TaggedDataset:
     """A column dataset the user brings: params ``data.conll`` gives paths and columns."""
-    paths = {split: cfg.get(split) for split in ("train", "dev", "test")}
+    paths = {split: cfg[split] for split in ("train", "dev", "test")}
     if not paths["train"] or not paths["test"]:
         raise NerlabError("dataset 'conll' needs data.conll.train and data.conll.test paths in params.yaml "
                           "(data.conll.dev is optional: without it a seeded split of train is carved)")
     folders = {str(Path(p).expanduser().resolve().parent) for p in paths.values() if p}
     if len(folders) != 1:
         raise NerlabError(f"dataset 'conll': put train/dev/test in one folder (found {sorted(folders)})")
-    types = cfg.get("types")
+    types = cfg["types"]
     spec = ColumnSpec(
-        token_col=int(cfg.get("token_col", 0)),
-        tag_col=int(cfg.get("tag_col", -1)),
-        n_cols=cfg.get("n_cols"),
-        sep=cfg.get("sep"),
-        scheme=str(cfg.get("scheme", "IOB2")).upper(),
-        docstart=cfg.get("docstart", "-DOCSTART-"),
-        feature_cols={str(k): int(v) for k, v in (cfg.get("feature_cols") or {}).items()},
-        header_prefix=cfg.get("header_prefix"),
-        comment_prefix=cfg.get("comment_prefix"),
-        doc_prefix=cfg.get("doc_prefix"),
+        token_col=int(cfg["token_col"]),
+        tag_col=int(cfg["tag_col"]),
+        n_cols=cfg["n_cols"],
+        sep=cfg["sep"],
+        scheme=str(cfg["scheme"]).upper(),
+        docstart=cfg["docstart"],
+        feature_cols={str(k): int(v) for k, v in cfg["feature_cols"].items()},
+        header_prefix=cfg["header_prefix"],
+        comment_prefix=cfg["comment_prefix"],
+        doc_prefix=cfg["doc_prefix"],
         types=frozenset(types) if types else None,
     )
     return TaggedDataset(

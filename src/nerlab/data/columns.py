@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nerlab.data.repairs import RepairLog
-from nerlab.errors import DataError
+from nerlab.errors import DataError, NerlabError
 from nerlab.tags import TagError, split_tag, to_iob2
 
 
@@ -37,7 +37,8 @@ from nerlab.tags import TagError, split_tag, to_iob2
 class ColumnSpec:
     token_col: int = 0
     tag_col: int = -1
-    n_cols: int | None = None  # None: every line must have as many columns as the first
+    n_cols: int | str | None = None  # None: every line as many columns as the first; "any": each line its own
+    # ("any": MeCab-style output, where unknown words lack the reading columns; tag_col -1 is then the last)
     sep: str | None = None  # None: any run of whitespace
     scheme: str = "IOB2"
     docstart: str | None = "-DOCSTART-"  # token that starts a new document
@@ -95,6 +96,9 @@ def read_columns(path: str | Path, spec: ColumnSpec, split: str, repairs: Repair
     sentences: list[Sentence] = []
     seen_ids: dict[str, int] = {}
     n_cols = spec.n_cols
+    if n_cols not in (None, "any") and (not isinstance(n_cols, int) or n_cols < 1):
+        raise NerlabError(f"n_cols must be a positive number, null or 'any'; got {n_cols!r}")
+    needed = max(abs(c) + (c >= 0) for c in [spec.token_col, spec.tag_col, *spec.feature_cols.values()])
     doc_index = 0 if spec.docstart or spec.doc_prefix else None
     state = {"tokens": [], "tags": [], "feats": {k: [] for k in spec.feature_cols}, "first": None,
              "id": None, "header_line": None}
@@ -143,12 +147,15 @@ def read_columns(path: str | Path, spec: ColumnSpec, split: str, repairs: Repair
         if spec.comment_prefix and line.startswith(spec.comment_prefix):
             continue
         cols = line.split(spec.sep) if spec.sep else line.split()
-        if n_cols is None:
+        if n_cols == "any":
+            if len(cols) < needed:
+                raise DataError(path, number, f"found {len(cols)} column(s) but the column settings need {needed}: "
+                                              f"{line!r}")
+        elif n_cols is None:
             n_cols = len(cols)
-            needed = max(abs(c) + (c >= 0) for c in [spec.token_col, spec.tag_col, *spec.feature_cols.values()])
             if n_cols < needed:
                 raise DataError(path, number, f"found {n_cols} column(s) but the column settings need {needed}")
-        if len(cols) != n_cols:
+        if n_cols != "any" and len(cols) != n_cols:
             raise DataError(path, number, f"expected {n_cols} columns, found {len(cols)}: {line!r}")
         token, tag = cols[spec.token_col], cols[spec.tag_col]
         if spec.docstart and token == spec.docstart:

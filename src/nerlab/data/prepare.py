@@ -26,18 +26,19 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class FetchConfig:
-    mirror: str | None = None
-    online: bool = True
-    seed: int = 42
-    train_size: int | None = None  # seeded subsample of train; None keeps all
-    dev_fraction: float = 0.05  # carved from train when the dataset has no dev file
-    conll: dict | None = None  # the user-defined 'conll' dataset
+    """params.yaml's ``data`` section (its defaults live there and in the schema only)."""
+
+    mirror: str | None
+    online: bool
+    seed: int
+    train_size: int | None  # seeded subsample of train; None keeps all
+    dev_fraction: float  # carved from train when the dataset has no dev file
+    conll: dict  # the user-defined 'conll' dataset (data.conll)
 
     @classmethod
     def from_params(cls, data: dict) -> "FetchConfig":
-        return cls(mirror=data.get("mirror"), online=bool(data.get("online", True)), seed=int(data.get("seed", 42)),
-                   train_size=data.get("train_size"), dev_fraction=float(data.get("dev_fraction", 0.05)),
-                   conll=data.get("conll"))
+        return cls(mirror=data["mirror"], online=bool(data["online"]), seed=int(data["seed"]),
+                   train_size=data["train_size"], dev_fraction=float(data["dev_fraction"]), conll=data["conll"])
 
 
 def _row(sentence: Sentence, coarse_map: dict[str, str] | None) -> dict:

@@ -23,17 +23,19 @@ from nerlab.finetune.word_features import WordFeatures, dims
 
 @dataclass(frozen=True)
 class Architecture:
-    head: str = "linear"
-    layers: int = 1  # how many last hidden layers are concatenated
-    blend: str = "none"  # none | concat | avg: triplet token blending
-    aux: str = "none"  # none | linear | crf: the coarse-grained auxiliary head
-    dropout: float = 0.1
-    lstm_hidden: int = 256
-    task: str = "token"  # token | sequence | joint (paper 002)
-    weighting: str = "fixed"  # joint only: fixed | uncertainty (see multitask)
-    alpha: float = 1.0  # joint only: weight of the sequence loss
-    beta: float = 1.0  # joint only: weight of the token loss
-    word_features: str = "none"  # none | case | chars | case+chars: see word_features
+    """What a tagger is made of (params.yaml's top-level model keys; saved in tagger.json)."""
+
+    head: str
+    layers: int  # how many last hidden layers are concatenated
+    blend: str  # none | concat | avg: triplet token blending
+    aux: str  # none | linear | crf: the coarse-grained auxiliary head
+    dropout: float
+    lstm_hidden: int
+    task: str  # token | sequence | joint (paper 002)
+    weighting: str  # joint only: fixed | uncertainty (see multitask)
+    alpha: float  # joint only: weight of the sequence loss
+    beta: float  # joint only: weight of the token loss
+    word_features: str  # none | case | chars | case+chars: see word_features
 
     def __post_init__(self):
         if self.task not in TASKS:

@@ -39,6 +39,8 @@ from nerlab.scoring import predict_and_score
 log = logging.getLogger(__name__)
 
 OFFLINE_ENCODER = "minilm-l6"
+# A single-task tagger's task and loss weights (only paper 002's multitask stage sets others: Recipe.of_section).
+TOKEN_ONLY = {"task": "token", "weighting": "fixed", "alpha": 1.0, "beta": 1.0, "weighting_lr": 0.01}
 ARCHITECTURE = ("head", "layers", "blend", "aux", "context", "head_lr_mult", "attention", "word_features")
 
 
@@ -68,7 +70,7 @@ class Recipe:
     def from_params(cls, params: dict, stands_in_for: str | None = None, where: str = "") -> "Recipe":
         """Checked settings (a bad value is a one-line error naming ``where`` it came from)."""
         try:
-            arch, cfg = _configs(params)
+            arch, cfg = configs(params)
         except (ValueError, KeyError, TypeError) as err:
             suffix = f" ({where})" if where else ""
             raise NerlabError(f"params.yaml: bad finetune setting: {err}{suffix}") from None
@@ -86,10 +88,10 @@ class Recipe:
             raise NerlabError(f"params.yaml: {section}.architecture must set exactly {', '.join(ARCHITECTURE)}; "
                               f"got {', '.join(arch)}")
         shaped = {**arch, "seed": seed, "encoder": block["encoder"],
-                  "finetune": {**params["finetune"], **block.get("train", {})}}
+                  "finetune": {**params["finetune"], **block["train"]}}
         if heads:
             shaped["heads"] = heads
-        return cls.from_params(shaped, block.get("paper_encoder"), where or section)
+        return cls.from_params(shaped, block["paper_encoder"], where or section)
 
     @property
     def seed(self) -> int:
@@ -105,10 +107,10 @@ class Recipe:
         p, ft = self.params, self.params["finetune"]
         torch.manual_seed(self.seed)  # the heads are initialised before training starts: seed them too
         tokenizer, encoder, used, note = encoders.load(p["encoder"], OFFLINE_ENCODER if ft["encoder_fallback"] else None)
-        attention = p.get("attention", "bidirectional")
+        attention = p["attention"]
         encoders.set_attention(encoder, attention)
-        lora = ft.get("lora") or {}
-        if int(lora.get("r", 0)) > 0:
+        lora = ft["lora"]
+        if int(lora["r"]) > 0:
             encoder = encoders.add_lora(encoder, int(lora["r"]), float(lora["alpha"]), float(lora["dropout"]),
                                         lora["target_modules"])
         notes = [note] if note else []
@@ -155,13 +157,14 @@ class Recipe:
         return result
 
 
-def _configs(params: dict) -> tuple[Architecture, TrainConfig]:
+def configs(params: dict) -> tuple[Architecture, TrainConfig]:
+    """The model and training settings of a params mapping (top-level keys + ``finetune``), nothing defaulted."""
     ft = params["finetune"]
-    heads = params.get("heads", {})  # paper 002's task and loss weights (Recipe.of_section)
+    heads = params["heads"] if "heads" in params else TOKEN_ONLY  # paper 002's tasks: Recipe.of_section
     arch = Architecture(head=params["head"], layers=int(params["layers"]), blend=params["blend"], aux=params["aux"],
                         dropout=float(ft["dropout"]), lstm_hidden=int(ft["lstm_hidden"]),
-                        task=heads.get("task", "token"), weighting=heads.get("weighting", "fixed"),
-                        alpha=float(heads.get("alpha", 1.0)), beta=float(heads.get("beta", 1.0)),
+                        task=heads["task"], weighting=heads["weighting"],
+                        alpha=float(heads["alpha"]), beta=float(heads["beta"]),
                         word_features=params["word_features"])
     cfg = TrainConfig(epochs=int(ft["epochs"]), batch_size=int(ft["batch_size"]),
                       eval_batch_size=int(ft["eval_batch_size"]), lr=float(ft["lr"]),
@@ -171,6 +174,6 @@ def _configs(params: dict) -> tuple[Architecture, TrainConfig]:
                       label_all_subwords=bool(ft["label_all_subwords"]), checkpoint=ft["checkpoint"],
                       aux_schedule=ft["aux_schedule"], aux_residual=float(ft["aux_residual"]),
                       aux_scale=float(ft["aux_scale"]), bf16=bool(ft["bf16"]),
-                      bucket_pool=int(ft.get("bucket_pool", 50)), dev_every=int(ft.get("dev_every", 1)),
-                      weighting_lr=float(heads.get("weighting_lr", 0.01)), seed=int(params["seed"]))
+                      bucket_pool=int(ft["bucket_pool"]), dev_every=int(ft["dev_every"]),
+                      weighting_lr=float(heads["weighting_lr"]), seed=int(params["seed"]))
     return arch, cfg

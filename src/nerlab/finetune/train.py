@@ -37,26 +37,28 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class TrainConfig:
-    epochs: int = 10
-    batch_size: int = 16
-    eval_batch_size: int = 64
-    lr: float = 5e-5
-    weight_decay: float = 0.01
-    warmup: float = 0.1
-    lr_schedule: str = "linear"  # linear (decay to 0) | constant, after warm-up
-    lr_decay: float = 1.0  # per-epoch factor on top (paper 003: 0.95)
-    head_lr_mult: float = 1.0
-    label_all_subwords: bool = False
-    checkpoint: str = "best"  # best | last
-    aux_schedule: str = "linear"
-    aux_residual: float = 0.1
-    aux_scale: float = 1.0
-    bf16: bool = True  # bf16 autocast on CUDA; ignored on CPU
-    grad_clip: float = 1.0
-    bucket_pool: int = 50  # batches per length-sorting pool (1: plain random batches)
-    dev_every: int = 1  # score dev every N epochs (0: never; needs checkpoint 'last')
-    weighting_lr: float = 0.01  # learned loss weights (multitask uncertainty weighting): their own rate
-    seed: int = 42
+    """The training settings (params.yaml's ``finetune`` block; its defaults live there and in the schema only)."""
+
+    epochs: int
+    batch_size: int
+    eval_batch_size: int
+    lr: float
+    weight_decay: float
+    warmup: float
+    lr_schedule: str  # linear (decay to 0) | constant, after warm-up
+    lr_decay: float  # per-epoch factor on top (paper 003: 0.95)
+    head_lr_mult: float
+    label_all_subwords: bool
+    checkpoint: str  # best | last
+    aux_schedule: str
+    aux_residual: float
+    aux_scale: float
+    bf16: bool  # bf16 autocast on CUDA; ignored on CPU
+    bucket_pool: int  # batches per length-sorting pool (1: plain random batches)
+    dev_every: int  # score dev every N epochs (0: never; needs checkpoint 'last')
+    weighting_lr: float  # learned loss weights (multitask uncertainty weighting): their own rate
+    seed: int
+    grad_clip: float = 1.0  # fixed, not a param
 
     def __post_init__(self):
         if self.checkpoint not in ("best", "last"):

@@ -75,7 +75,7 @@ def run(params: dict) -> dict:
         log.warning("%s", note)
     out_dir = paths.ANNOTATED / dataset
     tracked = {"dataset": dataset, "seed": params["seed"], "annotator": params["annotator"], "annotate": cfg}
-    with tracking.run(f"annotate:{dataset}", tracked, enabled=params.get("tracking", {}).get("enabled", True)) as ml, \
+    with tracking.run(f"annotate:{dataset}", tracked, enabled=params["tracking"]["enabled"]) as ml, \
             session.open() as s:
         ml.tags({"annotator_model": session.backend.describe()})
         for name in names:

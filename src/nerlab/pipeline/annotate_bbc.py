@@ -38,7 +38,7 @@ def run(params: dict) -> dict:
     session = Session(params, labels["types"], read_split(prepared, "train"))
     out_dir = paths.ANNOTATED / paths.BBC
     with tracking.run("annotate_bbc", {"seed": params["seed"], "annotator": params["annotator"],
-                                       "annotate.bbc": cfg}, enabled=params.get("tracking", {}).get("enabled", True)) \
+                                       "annotate.bbc": cfg}, enabled=params["tracking"]["enabled"]) \
             as ml, session.open() as s:
         log.info("annotating %d of %d long BBC sentences (>= %s tokens) with %s", len(sample), len(candidates),
                  cfg["min_tokens"], session.backend.describe())

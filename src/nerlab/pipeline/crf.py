@@ -7,6 +7,7 @@ import time
 
 from nerlab import metric_files, paths, plots, tracking
 from nerlab.crf import CRFConfig, CRFTagger
+from nerlab.crf_features import feature_groups
 from nerlab.data.jsonl import read_json, read_split
 from nerlab.evaluation import evaluate, headline
 
@@ -21,7 +22,9 @@ def run(params: dict) -> dict:
     config = CRFConfig.from_params(params["crf"], seed=int(params["seed"]))
     model_dir = paths.MODELS / "crf"
     with tracking.run(f"crf:{dataset}", {"dataset": dataset, "seed": params["seed"], "crf": params["crf"]},
-                      enabled=params.get("tracking", {}).get("enabled", True)) as mlrun:
+                      enabled=params["tracking"]["enabled"]) as mlrun:
+        groups = feature_groups(train, config.features, bool(config.cluster_encoder), config.features.gazetteer)
+        log.info("CRF feature groups on this corpus: %s", "; ".join(f"{k} {v}" for k, v in groups.items()))
         start = time.perf_counter()
         tagger = CRFTagger(config).fit(train, model_dir)
         fit_seconds = time.perf_counter() - start
@@ -35,7 +38,8 @@ def run(params: dict) -> dict:
                   "fit_seconds": round(fit_seconds, 1),
                   **{k: round(v, 1) for k, v in tagger.timings.items()},
                   "dev_predict_seconds": round(predict_seconds, 1),
-                  "iterations": len(tagger.losses), "state_features": tagger.n_features, "dev": dev_scores}
+                  "iterations": len(tagger.losses), "state_features": tagger.n_features, "feature_groups": groups,
+                  "dev": dev_scores}
         metric_files.write("crf", result, ("dev.micro_f1", "dev.macro_f1", "fit_seconds"))
         curve = paths.PLOTS / "crf"
         plots.write_rows(curve / "loss.json", [{"iteration": i, "loss": v} for i, v in enumerate(tagger.losses, 1)])

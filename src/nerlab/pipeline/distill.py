@@ -146,7 +146,7 @@ def run(params: dict) -> dict:
     log.info("distill %s: %s, LR decay %s, %s, %d repeat(s)", dataset, blend.label(), recipe.cfg.lr_decay, sizes,
              repeats)
     tracked = {"dataset": dataset, "seed": params["seed"], "distill": d, "sizes": sizes}
-    with tracking.run(f"distill:{dataset}", tracked, enabled=params.get("tracking", {}).get("enabled", True)) as ml:
+    with tracking.run(f"distill:{dataset}", tracked, enabled=params["tracking"]["enabled"]) as ml:
         test_rows = read_split(paths.prepared(dataset), "test")
         runs = [run_repeat(params, space, data, test_rows, labels.get("coarse_map"), r, blend, ml)
                 for r in range(repeats)]

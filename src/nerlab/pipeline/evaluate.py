@@ -34,7 +34,7 @@ def run(params: dict) -> dict:
                     "splits": {s: count_rows(prepared / f"{s}.jsonl") for s in SPLITS},
                     "notes": labels.get("notes", [])}
     with tracking.run(f"evaluate:{dataset}", {"dataset": dataset, "evaluate": params["evaluate"]},
-                      enabled=params.get("tracking", {}).get("enabled", True)) as mlrun:
+                      enabled=params["tracking"]["enabled"]) as mlrun:
         for name in params["evaluate"]["models"]:
             out = paths.PREDICTIONS / dataset / f"{name}.test.jsonl"
             scored = predict_and_score(taggers.load(name), test, labels.get("coarse_map"), out)

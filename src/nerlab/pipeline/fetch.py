@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 def run(params: dict, dataset: str | None = None) -> dict:
     name = dataset or params["dataset"]
     start = time.perf_counter()
-    cfg = FetchConfig.from_params({**params.get("data", {}), "seed": params["seed"]})
+    cfg = FetchConfig.from_params({**params["data"], "seed": params["seed"]})
     report = prepare(name, cfg, paths.prepared(name))
     report["seconds"] = round(time.perf_counter() - start, 2)
     write_json(paths.METRICS / ("fetch.json" if dataset is None else f"fetch_{name}.json"), report)

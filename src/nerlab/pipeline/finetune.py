@@ -23,7 +23,7 @@ def run(params: dict) -> dict:
     ft = params["finetune"]
     prepared = paths.prepared(dataset)
     threads = torch.get_num_threads()
-    train_rows = subset(read_split(prepared, "train"), ft.get("train_size"), int(params["seed"]))
+    train_rows = subset(read_split(prepared, "train"), ft["train_size"], int(params["seed"]))
     dev_rows = read_split(prepared, "dev")
     space = LabelSpace.from_labels_json(read_json(prepared / "labels.json"))
     seed = model_seed(params)  # the data subset above stays on `seed`
@@ -34,9 +34,9 @@ def run(params: dict) -> dict:
     tracked = {"dataset": dataset, "seed": params["seed"], "train_seed": seed, "encoder": params["encoder"],
                "head": params["head"], "layers": params["layers"], "blend": params["blend"], "aux": params["aux"],
                "head_lr_mult": params["head_lr_mult"], "context": params["context"],
-               "attention": params.get("attention", "bidirectional"), "finetune": ft}
+               "attention": params["attention"], "finetune": ft}
     model_dir = paths.MODELS / "finetune"
-    with tracking.run(f"finetune:{dataset}", tracked, enabled=params.get("tracking", {}).get("enabled", True)) as ml:
+    with tracking.run(f"finetune:{dataset}", tracked, enabled=params["tracking"]["enabled"]) as ml:
         result = recipe.train_and_score(space, train_rows, dev_rows, model_dir=model_dir, state_dir=STATE_DIR,
                                         run_key=repr((dataset, tracked)),
                                         on_epoch=lambda epoch, record: ml.metrics(record, step=epoch))

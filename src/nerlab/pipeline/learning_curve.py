@@ -92,7 +92,7 @@ def run(params: dict) -> dict:
     finished = Finished(STATE_DIR)
     tracked = {"dataset": dataset, "learning_curve": params["learning_curve"], "paper002": params["paper002"]}
     with tracking.run(f"learning_curve:{dataset}", tracked,
-                      enabled=params.get("tracking", {}).get("enabled", True)) as ml:
+                      enabled=params["tracking"]["enabled"]) as ml:
         points = [point(params, space, subset(train_split, size, seed), test_rows, labels.get("coarse_map"), size, seed,
                         finished, ml)
                   for seed in seeds for size in sizes]

@@ -29,7 +29,7 @@ def run(params: dict) -> dict:
     rows = subset(read_split(prepared, cfg["split"]), int(cfg["size"]), int(params["seed"]))
     session = Session(params, labels["types"], read_split(prepared, "train"), backend=params["llm"])
     with tracking.run(f"llm_tagger:{dataset}", {"seed": params["seed"], "llm": params["llm"],
-                                                "tagger": cfg}, enabled=params.get("tracking", {}).get("enabled", True)) \
+                                                "tagger": cfg}, enabled=params["tracking"]["enabled"]) \
             as ml, session.open() as s:
         annotations, usage = s.entities_for(rows, cfg["prompt"], desc=f"LLM tagger ({cfg['split']})")
         write_jsonl(paths.PREDICTIONS / "llm_tagger" / dataset / f"{cfg['split']}.jsonl", annotation_rows(annotations, rows))

@@ -26,6 +26,7 @@ from nerlab.errors import DataError, NerlabError
 from nerlab.evaluation import headline
 from nerlab.finetune.labels import LabelSpace
 from nerlab.finetune.recipe import Recipe
+from nerlab.params_schema import Task
 from nerlab.seeds import model_seed
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def task_settings(params: dict, name: str) -> dict:
     if unknown or "task" not in spec:
         raise NerlabError(f"params.yaml: multitask.tasks.{name} needs 'task' and may set only "
                           f"{', '.join(sorted(TASK_KEYS))}; got {', '.join(spec)}")
-    return spec
+    return Task.model_validate(spec).model_dump()  # the schema fills weighting/alpha/beta (token and sequence tasks)
 
 
 def labelled(path, split_rows: dict[str, dict]) -> list[dict]:
@@ -88,7 +89,7 @@ def run(params: dict, task: str) -> dict:
     log.info("multitask %s: %s on %d topic-labelled sentences (%s)", task, spec, len(train_rows),
              dict(sorted(_counts(train_rows).items())))
     with tracking.run(f"multitask:{task}:{dataset}", tracked,
-                      enabled=params.get("tracking", {}).get("enabled", True)) as ml:
+                      enabled=params["tracking"]["enabled"]) as ml:
         trained = recipe.train_and_score(
             space, train_rows, [], model_dir=model_dir, state_dir=STATE_DIR / task,
             run_key=recipe.key("multitask", [r["id"] for r in train_rows]), test_rows=test_rows,
@@ -97,7 +98,7 @@ def run(params: dict, task: str) -> dict:
             topic_predictions=paths.PREDICTIONS / "multitask" / dataset / task / "topics.test.jsonl",
             on_epoch=lambda epoch, record: ml.metrics(record, step=epoch))
         history = trained.history
-        summary = {"dataset": dataset, "task": task, **{k: spec.get(k) for k in sorted(TASK_KEYS)},
+        summary = {"dataset": dataset, "task": task, **{k: spec[k] for k in sorted(TASK_KEYS)},
                    "encoder_used": trained.encoder_used, "notes": trained.notes, "train_sentences": len(train_rows),
                    "train_topics": _counts(train_rows), "epochs": len(history),
                    "train_seconds": round(trained.train_seconds, 1),

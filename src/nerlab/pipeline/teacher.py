@@ -53,7 +53,7 @@ def run(params: dict) -> dict:
     text = note(kind, len(pool), cfg["stands_in_for"])
     log.info("%s", text)
     with tracking.run(f"teacher:{dataset}", {"dataset": dataset, "seed": seed, "teacher": cfg},
-                      enabled=params.get("tracking", {}).get("enabled", True)) as ml:
+                      enabled=params["tracking"]["enabled"]) as ml:
         start = time.perf_counter()
         if kind == "crf":
             tagger = CRFTagger(CRFConfig.from_params(params["crf"], seed=seed)).fit(pool, MODEL_DIR)

@@ -62,7 +62,7 @@ def _bbc_labels(params: dict, splits: dict[str, list[dict]], result: dict):
 def run(params: dict) -> dict:
     dataset = params["dataset"]
     cfg = params["annotate"]["topics"]
-    labeller = cfg.get("labeller", "llm")
+    labeller = cfg["labeller"]
     if labeller not in LABELLERS:
         raise NerlabError(f"params.yaml: annotate.topics.labeller must be one of {', '.join(LABELLERS)}, "
                           f"got {labeller!r}")
@@ -75,7 +75,7 @@ def run(params: dict) -> dict:
     result = {"dataset": dataset, "labeller": labeller, "annotator": None, "splits": {}}
     source = _llm_labels if labeller == "llm" else _bbc_labels
     with tracking.run(f"topics:{dataset}", {"seed": seed, "topics": cfg},
-                      enabled=params.get("tracking", {}).get("enabled", True)) as ml:
+                      enabled=params["tracking"]["enabled"]) as ml:
         for split, labelled, extra in source(params, splits, result):
             write_jsonl(paths.TOPICS / dataset / f"{split}.jsonl", labelled)
             counts = Counter(r["label"] for r in labelled)
