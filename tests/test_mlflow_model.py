@@ -49,7 +49,9 @@ def test_logged_model_is_served_over_http(tiny, tmp_path, monkeypatch):
     loaded = mlflow.pyfunc.load_model(model_uri)
     assert [c.name for c in loaded.metadata.get_input_schema().inputs] == ["text"]
     port = free_port()
-    env = {**os.environ, "MLFLOW_TRACKING_URI": uri}
+    # as in an activated venv: mlflow starts `uvicorn` by name, so the venv's bin must be on PATH (CI runs .venv/bin/python only)
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    env = {**os.environ, "MLFLOW_TRACKING_URI": uri, "PATH": path}
     server = subprocess.Popen([sys.executable, "-m", "mlflow", "models", "serve", "-m", model_uri, "--env-manager",
                                "local", "-h", "127.0.0.1", "-p", str(port)], env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
