@@ -45,7 +45,7 @@ def test_the_spec_names_every_papers_claim_and_queues_named_experiments():
 
 def test_every_paper_has_claims_and_seeded_sets_queue_one_experiment_per_seed():
     spec = findings.load_spec(ROOT / "configs/findings.yaml")
-    assert {c["paper"] for c in spec["claims"]} == {"000", "002", "003", "004"}
+    assert {c["paper"] for c in spec["claims"]} == {"000", "002", "003", "004", "lab"}  # lab: our own additions (word features)
     commands = findings.queue_commands(spec, ["p000-crf-vs-linear"])
     names = [c[c.index("-n") + 1] for c in commands]
     assert names == [f"findings-p000-{side}-s{seed}" for side in ("linear", "crf") for seed in (42, 43, 44)]
@@ -97,3 +97,18 @@ def test_a_claim_from_prediction_files(tmp_path):
     write_side(tmp_path / "c", gold[:-1], [gold[:-1]])
     with pytest.raises(NerlabError, match="different test sentences"):
         findings.evaluate_claim(claim, a, findings.read_runs(fs, str(tmp_path / "c")), spec)
+
+
+def test_dvc_is_found_beside_python_when_the_venv_is_not_activated(monkeypatch, tmp_path):
+    import sys
+
+    from nerlab import variants
+    from nerlab.errors import NerlabError
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty PATH: `.venv/bin/nerlab` run without activating
+    beside = Path(sys.executable).parent / "dvc"
+    if beside.is_file():
+        assert variants.dvc() == str(beside)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    with pytest.raises(NerlabError, match="activate the venv"):
+        variants.dvc()

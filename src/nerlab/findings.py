@@ -130,7 +130,7 @@ def queued_names(status: str) -> set[str]:
 def pending(repo: str = ".") -> set[str]:
     import subprocess
 
-    out = subprocess.run(["dvc", "queue", "status"], cwd=repo, capture_output=True, text=True, check=False)
+    out = subprocess.run([variants.dvc(), "queue", "status"], cwd=repo, capture_output=True, text=True, check=False)
     return queued_names(out.stdout) if out.returncode == 0 else set()
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -82,12 +83,22 @@ def queue(name: str, extra: list[str] = (), only: list[str] | None = None, dry_r
                   "queued; run them with: dvc queue start -j 1   (progress: dvc queue status)")
 
 
+def dvc() -> str:
+    """The dvc executable: on PATH, else beside this Python (``.venv/bin/nerlab`` run without activating the venv)."""
+    import shutil
+
+    found = shutil.which("dvc") or shutil.which("dvc", path=str(Path(sys.executable).parent))
+    if not found:
+        raise NerlabError("dvc not found on PATH nor beside this Python: activate the venv (. .venv/bin/activate)")
+    return found
+
+
 def submit(commands: list[list[str]], dry_run: bool, then: str) -> list[list[str]]:
     """Print each ``dvc exp run --queue`` command and, unless ``dry_run``, run it; then say what comes next."""
     for cmd in commands:
         print(" ".join(cmd))
         if not dry_run:
-            subprocess.run(cmd, check=True)
+            subprocess.run([dvc(), *cmd[1:]], check=True)
     if not dry_run:
         print(then)
     return commands
