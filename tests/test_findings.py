@@ -112,3 +112,16 @@ def test_dvc_is_found_beside_python_when_the_venv_is_not_activated(monkeypatch, 
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
     with pytest.raises(NerlabError, match="activate the venv"):
         variants.dvc()
+
+
+def test_queued_floats_stay_numbers_for_every_yaml_reader():
+    """`-S distill.train.lr=5e-05` would land in params.yaml as text for PyYAML (YAML 1.1) and be refused."""
+    import yaml
+
+    from nerlab import variants
+
+    cmd = variants.queue_command("x", None, {"distill.train.lr": 5e-05, "finetune.lr": 0.001, "n": 3})
+    assert "distill.train.lr=5.0e-05" in cmd and "finetune.lr=0.001" in cmd and "n=3" in cmd
+    assert isinstance(yaml.safe_load("5.0e-05"), float)
+    assert variants.parse_overrides(["finetune.lr=5e-5", "name=abc", "e=1e3"]) == \
+        {"finetune.lr": 5e-05, "name": "abc", "e": 1000.0}

@@ -13,6 +13,7 @@ A variant file has ``common`` overrides, ``variants`` (name -> overrides), optio
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,9 +33,25 @@ def load(name: str) -> dict:
     return yaml.safe_load(path.read_text())
 
 
+_FLOAT_1_2 = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")  # YAML 1.2 core schema
+
+
+def _float(v: float) -> str:
+    """A float that every YAML reader takes for a float: ``5.0e-05``, not ``5e-05`` (text to PyYAML,
+    whose YAML 1.1 float needs a dot; the params schema refuses text where a number belongs)."""
+    text = repr(v)
+    mantissa, e, exponent = text.partition("e")
+    return f"{mantissa}.0e{exponent}" if e and "." not in mantissa else text
+
+
 def _value(v) -> str:
-    return "null" if v is None else json.dumps(v) if isinstance(v, (list, dict)) else str(v).lower() \
-        if isinstance(v, bool) else str(v)
+    if v is None:
+        return "null"
+    if isinstance(v, (list, dict)):
+        return json.dumps(v)
+    if isinstance(v, bool):
+        return str(v).lower()
+    return _float(v) if isinstance(v, float) else str(v)
 
 
 def parse_overrides(items: list[str]) -> dict:
@@ -44,7 +61,10 @@ def parse_overrides(items: list[str]) -> dict:
         key, sep, value = item.partition("=")
         if not sep:
             raise NerlabError(f"--set {item!r}: expected KEY=VALUE")
-        out[key] = yaml.safe_load(value)
+        parsed = yaml.safe_load(value)
+        if isinstance(parsed, str) and _FLOAT_1_2.fullmatch(parsed):
+            parsed = float(parsed)  # 5e-5: a number to DVC (YAML 1.2), text to PyYAML (YAML 1.1)
+        out[key] = parsed
     return out
 
 
