@@ -81,3 +81,19 @@ def test_each_bad_value_is_one_line_naming_the_key(changes, expected):
 def test_every_problem_is_listed_at_once():
     message = problems(finetune__epoch=3, head="x", seed=DELETE)
     assert message.startswith("params.yaml: 3 bad setting(s):") and message.count("\n  ") == 3
+
+
+def test_dvc_style_exponent_floats_are_numbers(tmp_path):
+    """`dvc exp run -S distill.train.lr=5.0e-5` writes `lr: 5e-05` (YAML 1.2); PyYAML alone reads that as text."""
+    from nerlab.stage import load_params
+
+    text = (ROOT / "params.yaml").read_text()
+    assert load_params(ROOT / "params.yaml") == PARAMS  # the committed file reads the same either way
+    path = tmp_path / "params.yaml"
+    path.write_text(text.replace("  lr: 5.0e-5", "  lr: 5e-05", 1))
+    params = load_params(path)
+    assert params["finetune"]["lr"] == 5e-05 and yaml.safe_load(path.read_text())["finetune"]["lr"] == "5e-05"
+    validate(params)  # a number, so valid
+    path.write_text(text.replace("  lr: 5.0e-5", "  lr: '5e-05'", 1))
+    with pytest.raises(NerlabError, match="finetune.lr: must be a number"):
+        validate(load_params(path))  # quoted: text, refused

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -16,12 +17,23 @@ from nerlab.paths import PARAMS
 log = logging.getLogger("nerlab")
 
 
+class ParamsLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, with YAML 1.2 floats as DVC reads and writes params.yaml: ``5e-05`` is a number
+    (YAML 1.1, PyYAML's default, wants a dot and reads it as text, which the schema would refuse; ``dvc exp
+    run -S lr=5.0e-5`` writes ``5e-05``)."""
+
+
+ParamsLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"))
+
+
 def load_params(path: str | Path = PARAMS) -> dict:
     path = Path(path)
     if not path.is_file():
         raise NerlabError(f"{path} not found: run stages from the project root")
     try:
-        params = yaml.safe_load(path.read_text(encoding="utf-8"))
+        params = yaml.load(path.read_text(encoding="utf-8"), Loader=ParamsLoader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
