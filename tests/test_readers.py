@@ -248,3 +248,23 @@ def test_ragged_columns_read_with_n_cols_any(tmp_path):
     with pytest.raises(DataError, match=r"short.txt:2: found 1 column\(s\) but the column settings need 2"):
         read_columns(short, ColumnSpec(tag_col=-1, n_cols="any", sep="\t", docstart=None, feature_cols={"pos": -2}),
                      "train", RepairLog())
+
+
+def test_damaged_types_without_declared_types_are_counted(tmp_path, caplog):
+    """A truncated `B-PE` and `B-PER ` (trailing space, tab-separated) would invent types: counted and logged."""
+    from nerlab.data.prepare import prepare
+
+    good = "".join(f"Ann{i}\tB-PER\nmet\tO\nOslo\tB-LOC\n\n" for i in range(6))
+    files = {"train": good + "Bob\tB-PE\n\n", "dev": good, "test": good + "Eve\tB-PER \nin\tO\nRome\tB-GPE\n\n"}
+    paths = {s: str(write(tmp_path, text, f"{s}.txt")) for s, text in files.items()}
+    cfg = fetch_config(online=False, conll=conll_section(**paths, tag_col=1, sep="\t", docstart=None))
+    with caplog.at_level("WARNING"):
+        report = prepare("conll", cfg, tmp_path / "out")
+    checks = report["type_checks"]
+    assert checks["not_in_train"] == {"test: 'PER '": 1, "test: 'GPE'": 1}
+    assert checks["rare_lookalikes"] == {"'PE'": {"mentions": 1, "like": ["PER"]},
+                                         "'PER '": {"mentions": 1, "like": ["PER"]}}
+    assert "set data.conll.types to make these errors" in caplog.text
+    declared = fetch_config(online=False, conll=conll_section(**{**paths, "train": paths["dev"], "test": paths["dev"]},
+                                                              tag_col=1, sep="\t", docstart=None, types=["PER", "LOC"]))
+    assert prepare("conll", declared, tmp_path / "out2")["type_checks"] == {}

@@ -9,6 +9,7 @@ input, where it came from, the counts per split and every repair.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +56,32 @@ def _split_stats(rows: list[dict]) -> dict:
             "documents": len({r["doc_id"] for r in rows if r["doc_id"] is not None})}
 
 
+def type_checks(splits: dict[str, list[dict]], declared) -> dict:
+    """With no declared entity types (``data.conll.types`` unset) the types are whatever the files hold, so a
+    damaged tag invents one (a truncated ``B-PE``, ``B-PER `` with a trailing space in a tab-separated file).
+    Counted and logged, not fatal (declare ``types`` to make them errors): types in dev or test that train never
+    has, and rare types (at most 2 mentions) that look like another type (a prefix of it, or equal to it up to
+    case and spaces)."""
+    if declared:
+        return {}
+    counts = {split: Counter(s.type for r in rows for s in spans(r["tags"])) for split, rows in splits.items()}
+    total = sum(counts.values(), Counter())
+    found: dict = {}
+    for split in ("dev", "test"):
+        for etype, n in sorted(counts.get(split, Counter()).items()):
+            if etype not in counts["train"]:
+                found.setdefault("not_in_train", {})[f"{split}: {etype!r}"] = n
+    for etype, n in sorted(total.items()):
+        like = sorted(o for o in total if o != etype and total[o] > n and
+                      (o.startswith(etype) or o.strip().lower() == etype.strip().lower()))
+        if n <= 2 and like:
+            found.setdefault("rare_lookalikes", {})[repr(etype)] = {"mentions": n, "like": like}
+    for kind, items in found.items():
+        log.warning("entity types, %s (set data.conll.types to make these errors): %s", kind.replace("_", " "),
+                    "; ".join(f"{k}: {v}" for k, v in items.items()))
+    return found
+
+
 def prepare_tagged(dataset: catalog.TaggedDataset, cfg: FetchConfig, out_dir: Path) -> dict:
     base, origin = sources.resolve(dataset.folder, list(dataset.files.values()), cfg.mirror, cfg.online,
                                    dataset.download)
@@ -96,7 +123,8 @@ def prepare_tagged(dataset: catalog.TaggedDataset, cfg: FetchConfig, out_dir: Pa
     for note in notes:
         log.info("%s: %s", dataset.name, note)
     return {"dataset": dataset.name, "source": origin, "raw_sha256": raw, "notes": notes,
-            "splits": {split: _split_stats(splits[split]) for split in SPLITS}, "repairs": repairs.to_dict()}
+            "splits": {split: _split_stats(splits[split]) for split in SPLITS}, "repairs": repairs.to_dict(),
+            "type_checks": type_checks(splits, dataset.spec.types)}
 
 
 def read_raw_text(dataset: catalog.RawTextDataset, cfg: FetchConfig) -> tuple[list[dict], Path, str, RepairLog]:
