@@ -28,9 +28,11 @@ def train_config(**overrides):
 
 
 def architecture(**overrides):
+    """params.yaml's architecture, but plain word inputs (``word_features: none``) unless a test asks for them:
+    the head, export and decoder tests are about other parts (tests/test_word_features.py covers the features)."""
     from nerlab.finetune.recipe import configs
 
-    return replace(configs(PARAMS)[0], **overrides)
+    return replace(configs(PARAMS)[0], **{"word_features": "none", **overrides})
 
 
 def feature_config(**overrides):
