@@ -33,6 +33,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))  # nerlab from this checkout
 STAGES = ("fetch", "crf", "finetune", "evaluate")
 
 
@@ -65,17 +66,25 @@ def split_files(folder: Path) -> dict[str, str | None]:
 
 
 def scratch_params(files: dict, overrides: list[str]) -> dict:
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    from nerlab.stage import load_params
+    from nerlab.variants import parse_overrides
+
+    params = load_params(ROOT / "params.yaml")
     params["dataset"] = "conll"
     params["data"]["conll"].update(files)
     params["tracking"]["enabled"] = False
-    for item in overrides:
-        key, _, raw = item.partition("=")
+    tabs = [item for item in overrides if item.endswith("=\t")]  # YAML would read a lone tab as empty
+    parsed = {**parse_overrides([o for o in overrides if o not in tabs]), **{t[:-2]: "\t" for t in tabs}}
+    for key, value in parsed.items():
         node = params
         *parents, leaf = key.split(".")
         for part in parents:
+            if not isinstance(node.get(part), dict):
+                sys.exit(f"--set {key}: params.yaml has no section {part!r} there")
             node = node[part]
-        node[leaf] = raw if raw == "\t" else yaml.safe_load(raw)
+        if leaf not in node:
+            sys.exit(f"--set {key}: params.yaml has no key {leaf!r} there")
+        node[leaf] = value
     return params
 
 
@@ -147,12 +156,11 @@ def main() -> None:
     details = work / "metrics" / "details"
     test = json.loads((details / "test.json").read_text())
     crf_details = json.loads((details / "crf.json").read_text())
-    sys.path.insert(0, str(ROOT / "src"))
     standard = standard_crf(work / "data" / "prepared" / "conll")
     print(f"\ncorpus: {folder} (scratch project {work})")
     print(f"splits: {test['splits']}")
     print("CRF feature groups: " + "; ".join(f"{k}: {v}" for k, v in crf_details["feature_groups"].items()))
-    print(f"\n| model | test micro-F1 | test macro-F1 | seconds (train + dev; test scoring in evaluate) |")
+    print("\n| model | test micro-F1 | test macro-F1 | seconds (train + dev; test scoring in evaluate) |")
     print("|---|---|---|---|")
     print(f"| nerlab CRF (default features) | {test['crf']['micro_f1']:.4f} | {test['crf']['macro_f1']:.4f} | "
           f"{seconds['crf']:.0f} |")
