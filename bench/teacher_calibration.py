@@ -14,7 +14,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
@@ -23,6 +22,7 @@ from nerlab.crf import CRFConfig, CRFTagger  # noqa: E402
 from nerlab.data.jsonl import read_split  # noqa: E402
 from nerlab.evaluation import evaluate  # noqa: E402
 from nerlab.partition import partition  # noqa: E402
+from nerlab.stage import load_params  # noqa: E402
 
 
 def main() -> None:
@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=1000)
     parser.add_argument("--dataset", default="conll2003")
     args = parser.parse_args()
-    params = yaml.safe_load(Path("params.yaml").read_text())
+    params = load_params("params.yaml")
     seed = int(params["seed"])
     train = read_split(paths.prepared(args.dataset), "train")
     print("| teacher sentences | micro-F1 | macro-F1 | P | R | fit s |")

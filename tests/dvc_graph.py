@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from nerlab.stage import load_params
+
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
 
@@ -24,7 +26,7 @@ def stages(dvc_yaml: dict) -> dict[str, dict]:
         if "foreach" not in spec:
             out[name] = spec
             continue
-        params = yaml.safe_load((ROOT / "params.yaml").read_text())
+        params = load_params(ROOT / "params.yaml")
         path = re.fullmatch(r"\$\{(.+)\}", spec["foreach"]).group(1)
         items = params
         for part in path.split("."):

@@ -9,6 +9,7 @@ from nerlab.annotate.parse import TypeNames, parse_answer
 from nerlab.annotate.topics import parse_topic
 from nerlab.pipeline.annotate import few_shot_pool
 from nerlab.partition import partition
+from nerlab.stage import load_params
 from nerlab.text import split_sentences, tokenize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,12 +115,11 @@ def test_teacher_annotations_flow_like_llm_answers():
 
 
 def test_bad_annotate_params_are_one_line_errors():
-    import yaml
 
     from nerlab.annotate.session import Session
     from nerlab.errors import NerlabError
 
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params = load_params(ROOT / "params.yaml")
     params["annotate"]["shot_selection"] = "nearest"
     with pytest.raises(NerlabError, match="shot_selection"):
         Session(params, TYPES, POOL)
@@ -133,13 +133,12 @@ def test_bad_annotate_params_are_one_line_errors():
 
 
 def test_backends_come_from_one_registry_with_one_interface(monkeypatch):
-    import yaml
 
     from nerlab.annotate import backends
     from nerlab.annotate.session import Session
     from nerlab.errors import NerlabError
 
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params = load_params(ROOT / "params.yaml")
     assert set(backends.REGISTRY) == {"local", "openai", "teacher"}
     for name in backends.REGISTRY:
         backend = backends.get(name, params["annotate"])

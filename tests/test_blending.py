@@ -14,6 +14,7 @@ from test_finetune import build, tiny, toy_rows  # noqa: E402,F401  (tiny is a f
 from nerlab.finetune.blending import PAPER_K, PAPER_N, Blend, BlendedBatches, draw  # noqa: E402
 from nerlab.errors import DataError  # noqa: E402
 from nerlab.finetune.train import train  # noqa: E402
+from nerlab.stage import load_params  # noqa: E402
 from nerlab.tags import label_list  # noqa: E402
 from defaults import train_config  # noqa: E402
 
@@ -153,7 +154,7 @@ def test_paper003_variants_are_valid_and_cover_the_tables():
     from nerlab.pipeline.distill import blend_of
 
     spec = yaml.safe_load((ROOT / "configs/paper003.yaml").read_text())
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params = load_params(ROOT / "params.yaml")
     assert len(spec["variants"]) == 38
     for name, overrides in spec["variants"].items():
         d = dict(params["distill"])

@@ -19,6 +19,7 @@ from nerlab.finetune.model import TokenTagger, blend_triplets  # noqa: E402
 from nerlab.finetune.schedules import aux_weight, lr_factor  # noqa: E402
 from nerlab.finetune.tagger import FinetunedTagger  # noqa: E402
 from nerlab.finetune.train import _param_groups, train  # noqa: E402
+from nerlab.stage import load_params  # noqa: E402
 from nerlab.tags import is_valid_iob2, label_list  # noqa: E402
 from defaults import architecture, train_config  # noqa: E402
 
@@ -300,13 +301,12 @@ def test_saved_heads_load_as_weights_only(tiny, tmp_path):
 
 
 def test_bad_finetune_params_are_clear_errors():
-    import yaml
 
     from nerlab.errors import NerlabError
     from nerlab.finetune.recipe import Recipe
 
     configs = Recipe.from_params
-    params = yaml.safe_load((Path(__file__).resolve().parents[1] / "params.yaml").read_text())
+    params = load_params(Path(__file__).resolve().parents[1] / "params.yaml")
     for key, value in (("head", "lstm"), ("blend", "sum")):
         with pytest.raises(NerlabError, match="params.yaml"):
             configs({**params, key: value})

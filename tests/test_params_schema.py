@@ -8,9 +8,10 @@ import yaml
 
 from nerlab.errors import NerlabError
 from nerlab.params_schema import validate
+from nerlab.stage import load_params
 
 ROOT = Path(__file__).resolve().parents[1]
-PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
+PARAMS = load_params(ROOT / "params.yaml")
 
 
 def problems(**changes) -> str:
@@ -85,10 +86,8 @@ def test_every_problem_is_listed_at_once():
 
 def test_dvc_style_exponent_floats_are_numbers(tmp_path):
     """`dvc exp run -S distill.train.lr=5.0e-5` writes `lr: 5e-05` (YAML 1.2); PyYAML alone reads that as text."""
-    from nerlab.stage import load_params
-
     text = (ROOT / "params.yaml").read_text()
-    assert load_params(ROOT / "params.yaml") == PARAMS  # the committed file reads the same either way
+    assert yaml.safe_load(text) == PARAMS  # the committed file reads the same with PyYAML alone (YAML 1.1)
     path = tmp_path / "params.yaml"
     path.write_text(text.replace("  lr: 5.0e-5", "  lr: 5e-05", 1))
     params = load_params(path)

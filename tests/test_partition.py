@@ -3,12 +3,12 @@
 from pathlib import Path
 
 import pytest
-import yaml
 
 from nerlab.data.jsonl import write_json, write_jsonl
 from nerlab.data.sampling import subset
 from nerlab.errors import NerlabError
 from nerlab.partition import partition, per_annotator
+from nerlab.stage import load_params
 from nerlab.tags import label_list
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +59,7 @@ def test_teacher_learns_only_from_its_pool_and_distill_draws_only_from_the_origi
     write_jsonl(prepared / "train.jsonl", train)
     write_jsonl(prepared / "dev.jsonl", rows(10))
     write_json(prepared / "labels.json", {"types": ["LOC", "PER"], "tags": label_list(["LOC", "PER"])})
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params = load_params(ROOT / "params.yaml")
     params.update(dataset="toy", seed=3, annotator="teacher", tracking={"enabled": False})
     params["annotate"]["sample_size"] = {"teacher": 40}
     params["teacher"]["size"] = 30

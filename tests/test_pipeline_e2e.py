@@ -12,6 +12,8 @@ import pytest
 import yaml
 from dvc_graph import NO_OUTPUT_PARAMS, stages, undeclared_params
 
+from nerlab.stage import load_params
+
 ROOT = Path(__file__).resolve().parents[1]
 
 NAMES = ["Anna Berg", "Bob Stone", "Carla Diaz", "Dieter Kohl", "Emil Roth", "Fay Lund"]
@@ -63,7 +65,7 @@ def test_dvc_repro_end_to_end(tmp_path):
     shutil.copytree(ROOT / "stages", project / "stages")
     shutil.copytree(ROOT / "configs", project / "configs")
     shutil.copytree(ROOT / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    params = yaml.safe_load((project / "params.yaml").read_text())
+    params = load_params(project / "params.yaml")
     params["dataset"] = "conll"
     params["data"]["conll"].update(write_dataset(tmp_path / "mydata"), scheme="IOB1", tag_col=3, n_cols=4,
                                     feature_cols={"pos": 1, "chunk": 2})

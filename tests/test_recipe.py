@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_finetune import LABELS, toy_rows  # noqa: E402
@@ -17,9 +16,10 @@ from nerlab.finetune.labels import LabelSpace  # noqa: E402
 from nerlab.finetune.recipe import Recipe  # noqa: E402
 from nerlab.finetune.tagger import FinetunedTagger  # noqa: E402
 from nerlab.scoring import predict_and_score  # noqa: E402
+from nerlab.stage import load_params  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
+PARAMS = load_params(ROOT / "params.yaml")
 
 
 def tiny_params(folder: Path, **finetune) -> dict:
