@@ -73,9 +73,7 @@ def scratch_params(files: dict, overrides: list[str]) -> dict:
     params["dataset"] = "conll"
     params["data"]["conll"].update(files)
     params["tracking"]["enabled"] = False
-    tabs = [item for item in overrides if item.endswith("=\t")]  # YAML would read a lone tab as empty
-    parsed = {**parse_overrides([o for o in overrides if o not in tabs]), **{t[:-2]: "\t" for t in tabs}}
-    for key, value in parsed.items():
+    for key, value in parse_overrides(overrides).items():
         node = params
         *parents, leaf = key.split(".")
         for part in parents:

@@ -125,3 +125,11 @@ def test_queued_floats_stay_numbers_for_every_yaml_reader():
     assert isinstance(yaml.safe_load("5.0e-05"), float)
     assert variants.parse_overrides(["finetune.lr=5e-5", "name=abc", "e=1e3"]) == \
         {"finetune.lr": 5e-05, "name": "abc", "e": 1000.0}
+
+
+def test_a_blank_override_value_stays_text():
+    """`--set data.conll.sep=<tab>`: YAML reads a lone tab as null; the separator must survive."""
+    from nerlab import variants
+
+    assert variants.parse_overrides(["data.conll.sep=\t", "x=", "y=null"]) == \
+        {"data.conll.sep": "\t", "x": None, "y": None}

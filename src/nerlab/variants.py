@@ -61,7 +61,8 @@ def parse_overrides(items: list[str]) -> dict:
         key, sep, value = item.partition("=")
         if not sep:
             raise NerlabError(f"--set {item!r}: expected KEY=VALUE")
-        parsed = yaml.safe_load(value)
+        # a value of only blanks (a tab separator) stays text: YAML would read it as null
+        parsed = value if value and not value.strip() else yaml.safe_load(value)
         if isinstance(parsed, str) and _FLOAT_1_2.fullmatch(parsed):
             parsed = float(parsed)  # 5e-5: a number to DVC (YAML 1.2), text to PyYAML (YAML 1.1)
         out[key] = parsed
