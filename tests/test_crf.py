@@ -127,3 +127,38 @@ def test_feature_groups_switch_off_what_the_corpus_lacks():
     feats = corpus_features(japanese, feature_config())
     assert not any(k.endswith(("pos", "pos2", "chunk", "doc_casing")) for token in feats[0] for k in token)
     assert feature_groups(newswire, feature_config(pos=False), False, False)["pos"] == "off in params"
+
+
+def test_compare_command_tells_a_trained_crf_from_a_barely_trained_one(tmp_path, capsys):
+    import json
+
+    from nerlab.cli import main
+    from nerlab.compare import compare
+
+    for name, iterations in (("weak", 1), ("good", 30)):
+        config = crf_config(max_iterations=iterations, cluster_encoder=None, cluster_sizes=())
+        CRFTagger(config).fit(_toy(40, 0), tmp_path / name)
+    dev = tmp_path / "dev.jsonl"
+    dev.write_text("".join(json.dumps(r) + "\n" for r in _toy(60, 1)))
+    result = compare(tmp_path / "weak", tmp_path / "good", on=str(dev), resamples=200)
+    assert result["b"]["micro_f1"] == 1.0 and result["a"]["micro_f1"] < 0.9
+    assert result["difference"] == pytest.approx(result["b"]["micro_f1"] - result["a"]["micro_f1"])
+    assert 0 < result["low"] <= result["difference"] <= result["high"] and result["b_better"] == "holds"
+    same = compare(tmp_path / "good", tmp_path / "good", on=str(dev), resamples=200)
+    assert same["difference"] == 0 and same["b_better"] == "inconclusive"
+    main(["compare", str(tmp_path / "weak"), str(tmp_path / "good"), "--on", str(dev), "--resamples", "200"])
+    out = capsys.readouterr().out
+    assert "B better than A: holds" in out and "(60 sentences)" in out
+
+
+def test_compare_names_what_it_cannot_read(tmp_path):
+    from nerlab.compare import compare
+    from nerlab.errors import NerlabError
+
+    with pytest.raises(NerlabError, match="dev.txt: give a split"):
+        compare(tmp_path, tmp_path, on="dev.txt")
+    with pytest.raises(NerlabError, match="missing.jsonl"):
+        compare(tmp_path, tmp_path, on=str(tmp_path / "missing.jsonl"))
+    (tmp_path / "dev.jsonl").write_text('{"tokens": ["a"], "tags": ["O"]}\n')
+    with pytest.raises(NerlabError, match="holds no nerlab model"):
+        compare(tmp_path, tmp_path, on=str(tmp_path / "dev.jsonl"))

@@ -1,4 +1,4 @@
-"""The `nerlab` console command: `nerlab predict ...` and `nerlab report`."""
+"""The `nerlab` console command: `nerlab predict`, `report`, `compare`, `params`, `export`, `queue`, `findings`."""
 
 from __future__ import annotations
 
@@ -79,6 +79,14 @@ def _export(args) -> None:
         print(f"  not carried over: {line}")
 
 
+def _compare(args) -> None:
+    from nerlab import compare
+    from nerlab.stage import load_params
+
+    dataset = args.dataset or load_params("params.yaml")["dataset"]
+    print(compare.render(compare.compare(args.model_a, args.model_b, args.on, dataset, args.resamples, args.seed)))
+
+
 def _queue(args) -> None:
     from nerlab import variants
 
@@ -128,6 +136,14 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("--dry-run", action="store_true", help="queue: print the dvc commands without running them")
     f.add_argument("--set", action="append", metavar="KEY=VALUE", help="queue: an extra override for every side")
     f.add_argument("--rerun", action="store_true", help="queue: also the sides that already have an experiment")
+    m = sub.add_parser("compare", help="is model B better than model A? both tag the same sentences; paired bootstrap")
+    m.add_argument("model_a", help="a trained model folder, e.g. models/crf")
+    m.add_argument("model_b", help="another, e.g. one an experiment made: dvc get . models/crf --rev EXP -o DIR")
+    m.add_argument("--on", default="dev", help="train, dev or test of the prepared dataset, or a prepared .jsonl file")
+    m.add_argument("--dataset", help="the prepared dataset (default: params.yaml's dataset)")
+    m.add_argument("--resamples", type=int, default=1000)
+    m.add_argument("--seed", type=int, default=0, help="the bootstrap's seed")
     args = parser.parse_args(argv)
-    commands = {"predict": _predict, "params": _params, "export": _export, "report": _report, "queue": _queue, "findings": _findings}
+    commands = {"predict": _predict, "params": _params, "export": _export, "report": _report, "queue": _queue, "findings": _findings,
+                "compare": _compare}
     entry(commands[args.command])(args)
