@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup test repro qwen mpnet hironsan
+.PHONY: setup test test-fast repro qwen mpnet hironsan
 
 setup:  ## create .venv, install pinned dependencies and nerlab (editable), turn DVC analytics off
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,11 @@ setup:  ## create .venv, install pinned dependencies and nerlab (editable), turn
 	$(BIN)/dvc config --global core.analytics false || true
 	$(BIN)/dvc config core.analytics false
 
-test:  ## the whole test suite (unit tests and one end-to-end dvc repro on a dataset the test writes)
+test:  ## the whole suite: unit tests, then integration tests (LLM and MLflow servers, one end-to-end dvc repro)
 	$(BIN)/python -m pytest -q tests
+
+test-fast:  ## the unit tests alone (no servers, no dvc repro)
+	$(BIN)/python -m pytest -q tests/unit
 
 repro:  ## the default pipeline (CoNLL-2003); set NERLAB_DATA_DIR to the folder that holds the datasets
 	. $(BIN)/activate && dvc repro

@@ -22,15 +22,15 @@ from pathlib import Path
 
 from nerlab.annotate import prompts
 from nerlab.annotate.align import spans_to_tags
-from nerlab.annotate.annotator import LLMAnnotator, entity_reader
+from nerlab.annotate.annotator import LLMAnnotator, entity_reader, few_shot_pool
 from nerlab.annotate.cache import ResponseCache
 from nerlab.annotate.client import ChatClient, ClientConfig
 from nerlab.annotate.parse import TypeNames, parse_answer
-from nerlab.annotate.server import LocalConfig, local_server
+from nerlab.annotate.server import local_server
+from nerlab.config.params import load_params
+from nerlab.config.schema import validate
 from nerlab.data.jsonl import read_json, read_split
 from nerlab.data.sampling import subset
-from nerlab.pipeline.annotate import few_shot_pool
-from nerlab.stage import load_params
 
 PREPARED = Path("data/prepared/conll2003")
 
@@ -44,27 +44,24 @@ def main() -> None:
     parser.add_argument("--parse-repeats", type=int, default=200)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    params = load_params()
-    cfg = params["annotate"]
+    params = validate(load_params())
+    cfg, seed = params.annotate, params.seed
     types = read_json(PREPARED / "labels.json")["types"]
     train = read_split(PREPARED, "train")
-    sample = subset(train, args.sentences, int(params["seed"]))
+    sample = subset(train, args.sentences, seed)
     pool = few_shot_pool(train, sample)
-    spec = cfg["prompts"][args.prompt]
-    template = prompts.Template.load(args.prompt, spec["template"], bool(spec["reasoning"]))
-    entities = prompts.EntityTypes.load(Path(cfg["definitions"]) / "conll2003.yaml", types)
-    shots = prompts.pick_random(pool, int(cfg["shots"]), int(params["seed"]), types)
+    spec = cfg.prompts[args.prompt]
+    template = prompts.Template.load(args.prompt, spec.template, spec.reasoning)
+    entities = prompts.EntityTypes.load(Path(cfg.definitions) / "conll2003.yaml", types)
+    shots = prompts.pick_random(pool, cfg.shots, seed, types)
     names = TypeNames(types, entities.aliases)
-    settings = {"temperature": 0.0, "max_tokens": int(spec["max_tokens"]), "seed": int(params["seed"])}
+    settings = {"temperature": 0.0, "max_tokens": spec.max_tokens, "seed": seed}
     results, answers = [], []
     for n in args.concurrency:
         with tempfile.TemporaryDirectory() as tmp, \
-                local_server(LocalConfig(model=args.model, ctx_per_slot=int(cfg["local"]["ctx_per_slot"]), parallel=n,
-                                         threads=int(cfg["local"]["threads"]),
-                                         startup_timeout=float(cfg["local"]["startup_timeout"])),
-                             Path(tmp) / "server.log") as base:
-            client = ChatClient(ClientConfig(base, args.model, None, timeout=600, max_retries=int(cfg["max_retries"]),
-                                             backoff=float(cfg["backoff"])))
+                local_server(cfg.local.model_copy(update={"model": args.model}), n, Path(tmp) / "server.log") as base:
+            client = ChatClient(ClientConfig(base, args.model, None, timeout=600, max_retries=cfg.max_retries,
+                                             backoff=cfg.backoff))
             annotator = LLMAnnotator(client, ResponseCache(Path(tmp) / "cache.sqlite"), "local", settings,
                                      lambda row: prompts.messages(row, template, entities, shots),
                                      entity_reader(names), n)

@@ -25,7 +25,6 @@ import resource
 import subprocess
 import sys
 import time
-from dataclasses import replace
 
 PREPARED = "data/prepared/conll2003"
 
@@ -45,25 +44,28 @@ def peak_mb() -> float:
 def run_nerlab(args, head: str) -> dict:
     import torch
 
-    from nerlab import encoders
-    from nerlab.evaluation import evaluate
-    from nerlab.finetune.labels import LabelSpace
-    from nerlab.finetune.model import TokenTagger
-    from nerlab.finetune.recipe import configs
-    from nerlab.finetune.tagger import FinetunedTagger
-    from nerlab.finetune.train import train
-    from nerlab.stage import load_params
+    from nerlab.config.params import load_params
+    from nerlab.evaluation.evaluator import evaluate
+    from nerlab.models.transformer import encoders
+    from nerlab.models.transformer.labels import LabelSpace
+    from nerlab.models.transformer.model import TokenTagger
+    from nerlab.config.schema import validate
+    from nerlab.models.transformer.recipe import Recipe
+    from nerlab.models.transformer.tagger import FinetunedTagger
+    from nerlab.models.transformer.train import train
 
     torch.set_num_threads(args.threads)
     train_rows, test_rows, labels = load(args)
     space = LabelSpace.from_labels_json(labels)
     tokenizer, encoder, _, _ = encoders.load(args.encoder)
-    arch, cfg = configs(load_params())  # params.yaml's settings, then this comparison's
-    arch = replace(arch, head=head, layers=1, blend="none", aux="none", word_features="none")
+    params = validate(load_params())
+    recipe = Recipe.from_params(params, args.seed)  # params.yaml's settings, then this comparison's
+    arch = recipe.spec.model_copy(update=dict(head=head, layers=1, blend="none", aux="none", word_features="none"))
     tagger = FinetunedTagger(TokenTagger(encoder, arch, space.tags, space.coarse_tags), tokenizer, space, args.max_length)
-    cfg = replace(cfg, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=0.01, warmup=0.0,
-                  lr_schedule="linear", lr_decay=1.0, head_lr_mult=1.0, label_all_subwords=False, checkpoint="last",
-                  dev_every=1, seed=args.seed, bucket_pool=args.pool)
+    cfg = recipe.cfg.model_copy(update=dict(
+        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=0.01, warmup=0.0,
+        lr_schedule="linear", lr_decay=1.0, head_lr_mult=1.0, label_all_subwords=False, checkpoint="last",
+        dev_every=1, seed=args.seed, bucket_pool=args.pool))
     result = train(tagger, cfg, train_rows, train_rows[:1], "/tmp/nerlab-bench-model", "/tmp/nerlab-bench-state",
                    run_key="bench")
     start = time.perf_counter()
@@ -79,11 +81,17 @@ def run_hf(args) -> dict:
     import numpy as np
     import torch
     from datasets import Dataset
-    from transformers import (AutoModelForTokenClassification, AutoTokenizer, DataCollatorForTokenClassification,
-                              Trainer, TrainerCallback, TrainingArguments)
+    from transformers import (
+        AutoModelForTokenClassification,
+        AutoTokenizer,
+        DataCollatorForTokenClassification,
+        Trainer,
+        TrainerCallback,
+        TrainingArguments,
+    )
 
-    from nerlab import encoders
-    from nerlab.evaluation import evaluate
+    from nerlab.evaluation.evaluator import evaluate
+    from nerlab.models.transformer import encoders
 
     torch.set_num_threads(args.threads)
     train_rows, test_rows, labels = load(args)

@@ -66,8 +66,8 @@ def split_files(folder: Path) -> dict[str, str | None]:
 
 
 def scratch_params(files: dict, overrides: list[str]) -> dict:
-    from nerlab.stage import load_params
-    from nerlab.variants import parse_overrides
+    from nerlab.config.params import load_params
+    from nerlab.experiments.variants import parse_overrides
 
     params = load_params(ROOT / "params.yaml")
     params["dataset"] = "conll"
@@ -89,7 +89,7 @@ def scratch_params(files: dict, overrides: list[str]) -> dict:
 def run_stage(work: Path, stage: str) -> float:
     start = time.perf_counter()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, str(ROOT / "stages" / f"{stage}.py")], cwd=work, env=env)
+    done = subprocess.run([sys.executable, "-m", f"nerlab.stages.{stage}"], cwd=work, env=env)
     if done.returncode:
         sys.exit(f"stage {stage} failed (exit {done.returncode}) in {work}")
     return time.perf_counter() - start
@@ -114,7 +114,7 @@ def standard_crf(prepared: Path) -> dict:
     import sklearn_crfsuite
 
     from nerlab.data.jsonl import read_split
-    from nerlab.evaluation import evaluate
+    from nerlab.evaluation.evaluator import evaluate
 
     train, test = read_split(prepared, "train"), read_split(prepared, "test")
     start = time.perf_counter()

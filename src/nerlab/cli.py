@@ -6,12 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from nerlab.errors import NerlabError
-from nerlab.stage import entry
+from nerlab.config.errors import NerlabError
+from nerlab.config.paths import PARAMS
+from nerlab.runtime import entry
 
 
 def _predict(args) -> None:
-    from nerlab import predict, taggers
+    from nerlab.models import loaders
+    from nerlab.serving import predict
 
     if args.file:
         path = Path(args.file)
@@ -28,49 +30,49 @@ def _predict(args) -> None:
         texts = [" ".join(args.text)]
     else:
         texts = sys.stdin.read().splitlines()
-    tagger = taggers.load_folder(args.model)
+    tagger = loaders.load_folder(args.model)
     print(predict.render(predict.tag_texts(tagger, texts), args.format))
 
 
 def _report(args) -> None:
     if args.html:
-        from nerlab import html_report
+        from nerlab.reports import html
 
-        print(f"wrote {html_report.write(args.html)}")
+        print(f"wrote {html.write(args.html)}")
         return
     if args.variants == "findings":
-        from nerlab import findings
         from nerlab.data.jsonl import read_json
+        from nerlab.experiments import findings
 
         if not findings.OUT.is_file():
             raise NerlabError(f"{findings.OUT} not found: nerlab findings collect")
         print(findings.render(read_json(findings.OUT)["claims"]))
         return
     if args.variants == "annotate":
-        from nerlab import metric_files, report
+        from nerlab.reports import metric_files, tables
 
-        print(report.annotation_table(metric_files.read("annotate")))
+        print(tables.annotation_table(metric_files.read("annotate")))
         return
     if args.variants:
-        from nerlab import variants
+        from nerlab.experiments import variants
 
         print(variants.report(args.variants))
         return
-    from nerlab import report
+    from nerlab.reports import tables
 
-    report.main()
+    tables.main()
 
 
 def _params(args) -> None:
-    from nerlab.params_schema import validate
-    from nerlab.stage import load_params
+    from nerlab.config.params import load_params
+    from nerlab.config.schema import validate
 
     validate(load_params(args.file), args.file)
     print(f"{args.file}: every setting is valid")
 
 
 def _export(args) -> None:
-    from nerlab.export import export
+    from nerlab.serving.export import export
 
     record = export(args.model, args.to)
     print(f"wrote {args.to}: load it with transformers' AutoModelForTokenClassification or "
@@ -80,21 +82,22 @@ def _export(args) -> None:
 
 
 def _compare(args) -> None:
-    from nerlab import compare
-    from nerlab.stage import load_params
+    from nerlab.config.params import load_params
+    from nerlab.config.schema import validate
+    from nerlab.evaluation import compare
 
-    dataset = args.dataset or load_params("params.yaml")["dataset"]
+    dataset = args.dataset or validate(load_params()).dataset
     print(compare.render(compare.compare(args.model_a, args.model_b, args.on, dataset, args.resamples, args.seed)))
 
 
 def _queue(args) -> None:
-    from nerlab import variants
+    from nerlab.experiments import variants
 
     variants.queue(args.variants, args.set or [], args.only, args.dry_run, args.small)
 
 
 def _findings(args) -> None:
-    from nerlab import findings
+    from nerlab.experiments import findings
 
     if args.action == "queue":
         findings.queue(args.only, args.dry_run, args.set or [], args.rerun)
@@ -114,7 +117,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--format", choices=("entities", "jsonl"), default="entities")
     c = sub.add_parser("params", help="check params.yaml against the schema (types, ranges, choices, unknown keys)")
     c.add_argument("action", choices=("check",))
-    c.add_argument("--file", default="params.yaml")
+    c.add_argument("--file", default=str(PARAMS))
     e = sub.add_parser("export", help="a fine-tuned model as a standard transformers token-classification folder")
     e.add_argument("--model", default="models/finetune", help="a fine-tuned nerlab model folder")
     e.add_argument("--to", required=True, help="the folder to write (replaced if it exists)")

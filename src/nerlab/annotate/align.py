@@ -90,7 +90,7 @@ def spans_to_tags(tokens: list[str], spans: dict[str, list[str]]) -> tuple[list[
 
 def tags_to_spans(tokens: list[str], tags: list[str]) -> dict[str, list[str]]:
     """The inverse, for few-shot answers and teacher models: ``{type: [span text, ...]}`` in sentence order."""
-    from nerlab.tags import spans as tag_spans
+    from nerlab.data.tags import spans as tag_spans
 
     out: dict[str, list[str]] = {}
     for span in tag_spans(tags):

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from tqdm.auto import tqdm
 
@@ -23,7 +24,10 @@ from nerlab.annotate.align import spans_to_tags, tags_to_spans
 from nerlab.annotate.cache import ResponseCache, request_key
 from nerlab.annotate.client import ChatClient, RequestFailed
 from nerlab.annotate.parse import TypeNames, parse_answer
-from nerlab.annotate.topics import parse_topic
+from nerlab.annotate.topic_labels import parse_topic
+
+if TYPE_CHECKING:
+    from nerlab.config.schema import Price
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +57,7 @@ class Usage:
     wall_seconds: float = 0.0
     backend_seconds: float = 0.0  # summed request times, cached answers included (their first run's time)
 
-    def as_dict(self, prices: dict | None = None) -> dict:
+    def as_dict(self, prices: Price | None = None) -> dict:
         """Counts, and two speeds: this run's (``sentences_per_second``, cache hits make it high) and the
         backend's, from the recorded time of every answer (``backend_sentences_per_second``)."""
         out = asdict(self)
@@ -62,9 +66,9 @@ class Usage:
         out["sentences_per_second"] = round(self.sentences / self.wall_seconds, 3) if self.wall_seconds else None
         out["backend_sentences_per_second"] = (round(self.sentences / self.backend_seconds, 3)
                                                if self.backend_seconds else None)
-        prices = prices or {}
-        out["estimated_cost_usd"] = round(self.prompt_tokens / 1e6 * float(prices.get("prompt", 0.0))
-                                          + self.completion_tokens / 1e6 * float(prices.get("completion", 0.0)), 6)
+        per_million = (prices.prompt, prices.completion) if prices is not None else (0.0, 0.0)  # annotate.prices
+        out["estimated_cost_usd"] = round(self.prompt_tokens / 1e6 * per_million[0]
+                                          + self.completion_tokens / 1e6 * per_million[1], 6)
         return out
 
 
@@ -164,3 +168,37 @@ def parse_counts(annotations: list[Annotation]) -> dict:
     total["format_errors"] = sum(a.status == "format_error" for a in annotations)
     total["failed"] = sum(a.status == "failed" for a in annotations)
     return dict(total)
+
+
+# Annotations as rows on disk: what the annotate stages write and train on
+
+
+def few_shot_pool(train: list[dict], sample: list[dict]) -> list[dict]:
+    """Where few-shot examples come from: the training split without the sentences annotated."""
+    chosen = {r["id"] for r in sample}
+    return [r for r in train if r["id"] not in chosen]
+
+
+def annotation_rows(annotations: list[Annotation], gold: list[dict] | None = None) -> list[dict]:
+    rows = []
+    for i, a in enumerate(annotations):
+        row = {"id": a.id, "tokens": a.tokens, "tags": a.tags, "status": a.status, "raw": a.raw, "counts": a.counts}
+        if a.error:
+            row["error"] = a.error
+        if a.label is not None:
+            row["label"] = a.label
+        if gold is not None:
+            row["gold"] = gold[i]["tags"]
+        rows.append(row)
+    return rows
+
+
+def distilled_rows(annotations: list[Annotation], source: list[dict], require_entities: bool = False,
+                   keep: tuple[str, ...] = ("id", "doc_id")) -> list[dict]:
+    """Prepared-format rows (the ``keep`` fields, tokens, annotated tags) of the usable annotations."""
+    out = []
+    for a, row in zip(annotations, source):
+        if a.status != "ok" or (require_entities and all(t == "O" for t in a.tags)):
+            continue
+        out.append({k: row[k] for k in keep if k in row} | {"tokens": a.tokens, "tags": a.tags})
+    return out

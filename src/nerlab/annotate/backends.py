@@ -10,25 +10,31 @@ runs it makes for the prompts asked (:meth:`Backend.runs`), and opens into an
 - ``teacher``: a trained nerlab model folder (CRF or fine-tuned tagger) that tags
   the sentences itself: no prompts, one run, no topic labels.
 
-Adding a backend means adding one class to :data:`REGISTRY`; stage modules never
-ask which backend they hold.
+Adding a backend means one class with ``@BACKENDS.register(name)``; the params schema
+takes ``annotator`` (and, for backends that answer prompts, ``llm``) from this
+registry. Stage modules never ask which backend they hold.
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from nerlab import paths
 from nerlab.annotate.annotator import Annotation, LLMAnnotator, TeacherAnnotator, Usage
 from nerlab.annotate.cache import ResponseCache
 from nerlab.annotate.client import ChatClient, ClientConfig
+from nerlab.config import paths
+from nerlab.config.errors import NerlabError
+from nerlab.config.registry import Registry
 from nerlab.data.jsonl import read_json
-from nerlab.errors import NerlabError
-from nerlab.tracking import project_root
+from nerlab.experiments.tracking import project_root
+
+if TYPE_CHECKING:
+    from nerlab.config.schema import Annotate
+
+BACKENDS = Registry("annotator")
 
 
 class Prompter(Protocol):
@@ -50,9 +56,10 @@ class Backend:
     """The common part: a name, the annotate params block, and what answers."""
 
     name = ""
+    prompted = False  # an LLM that answers prompts (can be the `llm` of llm_tagger and topics)
 
-    def __init__(self, cfg: dict):
-        self.cfg = cfg
+    def __init__(self, cfg: Annotate):
+        self.cfg = cfg  # the typed ``annotate`` params block
 
     @property
     def model(self) -> str:
@@ -73,9 +80,9 @@ class Backend:
         raise NotImplementedError
 
 
-def cache_path(cfg: dict) -> Path:
+def cache_path(cfg: Annotate) -> Path:
     """The answer cache lives at the project root (also for ``dvc exp run`` workers in temporary copies)."""
-    path = Path(cfg["cache"])
+    path = Path(cfg.cache)
     return path if path.is_absolute() else project_root() / path
 
 
@@ -105,53 +112,53 @@ class _Chat:
 class ChatBackend(Backend):
     """An LLM behind the OpenAI-compatible chat client; subclasses say how the client is reached."""
 
+    prompted = True
+
     def client(self) -> contextlib.AbstractContextManager[ChatClient]:
         raise NotImplementedError
 
     def client_config(self, base_url: str, model: str, api_key_env: str | None) -> ClientConfig:
         cfg = self.cfg
-        return ClientConfig(base_url=base_url, model=model, api_key_env=api_key_env, timeout=float(cfg["timeout"]),
-                            max_retries=int(cfg["max_retries"]), backoff=float(cfg["backoff"]))
+        return ClientConfig(base_url=base_url, model=model, api_key_env=api_key_env, timeout=cfg.timeout,
+                            max_retries=cfg.max_retries, backoff=cfg.backoff)
 
     @contextlib.contextmanager
     def open(self, prompter: Prompter) -> Iterator[Opened]:
         cache = ResponseCache(cache_path(self.cfg))
         try:
             with self.client() as client:
-                yield _Chat(client, cache, self.name, prompter, int(self.cfg["concurrency"]))
+                yield _Chat(client, cache, self.name, prompter, self.cfg.concurrency)
         finally:
             cache.close()
 
 
+@BACKENDS.register("openai")
 class OpenAIBackend(ChatBackend):
     name = "openai"
 
     @property
     def model(self) -> str:
-        return str(self.cfg["openai"]["model"])
+        return self.cfg.openai.model
 
     @contextlib.contextmanager
     def client(self) -> Iterator[ChatClient]:
-        o = self.cfg["openai"]
-        yield ChatClient(self.client_config(o["base_url"], self.model, o.get("api_key_env") or None))
+        o = self.cfg.openai
+        yield ChatClient(self.client_config(o.base_url, self.model, o.api_key_env or None))
 
 
+@BACKENDS.register("local")
 class LocalBackend(ChatBackend):
     name = "local"
 
     @property
     def model(self) -> str:
-        return str(self.cfg["local"]["model"])
+        return self.cfg.local.model
 
     @contextlib.contextmanager
     def client(self) -> Iterator[ChatClient]:
-        from nerlab.annotate.server import LocalConfig, local_server
+        from nerlab.annotate.server import local_server
 
-        loc = self.cfg["local"]
-        local = LocalConfig(model=self.model, ctx_per_slot=int(loc["ctx_per_slot"]),
-                            parallel=int(self.cfg["concurrency"]), threads=int(loc["threads"]),
-                            startup_timeout=float(loc["startup_timeout"]))
-        with local_server(local, paths.LOGS / "llama-server.log") as base:
+        with local_server(self.cfg.local, self.cfg.concurrency, paths.LOGS / "llama-server.log") as base:
             yield ChatClient(self.client_config(base, self.model, None))
 
 
@@ -167,6 +174,7 @@ class _Teaching:
                           "Use an LLM annotator (local or openai) or annotate.topics.labeller: bbc")
 
 
+@BACKENDS.register("teacher")
 class TeacherBackend(Backend):
     """A trained nerlab model (CRF or fine-tuned tagger) as the annotator: classic knowledge distillation."""
 
@@ -174,7 +182,7 @@ class TeacherBackend(Backend):
 
     @property
     def model(self) -> str:
-        return str(self.cfg["teacher"])
+        return self.cfg.teacher
 
     def runs(self, prompts: list[str]) -> list[str]:
         return [self.name]  # a model answers no prompt: one run, named after the backend
@@ -187,24 +195,16 @@ class TeacherBackend(Backend):
 
     @contextlib.contextmanager
     def open(self, prompter: Prompter) -> Iterator[Opened]:
-        from nerlab.taggers import load_folder
+        from nerlab.models.loaders import load_folder
 
         yield _Teaching(TeacherAnnotator(load_folder(self.model), self.model))
 
 
-REGISTRY: dict[str, type[Backend]] = {b.name: b for b in (LocalBackend, OpenAIBackend, TeacherBackend)}
+def llm_names() -> tuple[str, ...]:
+    """The backends that answer prompts (the choices of param ``llm``)."""
+    return tuple(name for name, backend in BACKENDS.items() if backend.prompted)
 
 
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def get(annotator: str, cfg: dict) -> Backend:
-    """The backend named by the ``annotator`` param, over the ``annotate`` params block."""
-    key_env = cfg["openai"]["api_key_env"]
-    if key_env and not _ENV_NAME.fullmatch(str(key_env)):  # checked before anything logs the params
-        raise NerlabError("params.yaml: annotate.openai.api_key_env must be the NAME of an environment variable "
-                          "(e.g. OPENAI_API_KEY), and this value is not one: if it is the key itself, remove it "
-                          "from params.yaml and revoke it")
-    if annotator not in REGISTRY:
-        raise NerlabError(f"params.yaml: annotator must be one of {', '.join(REGISTRY)}, got {annotator!r}")
-    return REGISTRY[annotator](cfg)
+def get(annotator: str, cfg) -> Backend:
+    """The backend named by the ``annotator`` (or ``llm``) param, over the typed ``annotate`` params block."""
+    return BACKENDS[annotator](cfg)

@@ -22,7 +22,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
-from nerlab.errors import NerlabError
+from nerlab.config.errors import NerlabError
 
 log = logging.getLogger(__name__)
 

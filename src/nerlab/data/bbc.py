@@ -12,8 +12,8 @@ import re
 import zipfile
 from pathlib import Path
 
+from nerlab.config.errors import DataError
 from nerlab.data.repairs import RepairLog
-from nerlab.errors import DataError
 
 _ARTICLE = re.compile(r"(?:^|/)bbc/([^/]+)/(\d+)\.txt$")
 

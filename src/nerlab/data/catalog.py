@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from nerlab.config.errors import NerlabError
 from nerlab.data import download, taxonomy
 from nerlab.data.columns import ColumnSpec
 from nerlab.data.sources import Downloader
-from nerlab.errors import NerlabError
+
+if TYPE_CHECKING:
+    from nerlab.config.schema import Conll
 
 
 @dataclass(frozen=True)
@@ -63,28 +67,24 @@ NAMED = {d.name: d for d in (CONLL2003, MULTICONER2, BBC_NEWS)}
 CUSTOM = "conll"
 
 
-def custom_dataset(cfg: dict) -> TaggedDataset:
+def custom_dataset(cfg: Conll) -> TaggedDataset:
     """A column dataset the user brings: params ``data.conll`` gives paths and columns."""
-    paths = {split: cfg[split] for split in ("train", "dev", "test")}
-    if not paths["train"] or not paths["test"]:
-        raise NerlabError("dataset 'conll' needs data.conll.train and data.conll.test paths in params.yaml "
-                          "(data.conll.dev is optional: without it a seeded split of train is carved)")
+    paths = {"train": cfg.train, "dev": cfg.dev, "test": cfg.test}
     folders = {str(Path(p).expanduser().resolve().parent) for p in paths.values() if p}
     if len(folders) != 1:
         raise NerlabError(f"dataset 'conll': put train/dev/test in one folder (found {sorted(folders)})")
-    types = cfg["types"]
     spec = ColumnSpec(
-        token_col=int(cfg["token_col"]),
-        tag_col=int(cfg["tag_col"]),
-        n_cols=cfg["n_cols"],
-        sep=cfg["sep"],
-        scheme=str(cfg["scheme"]).upper(),
-        docstart=cfg["docstart"],
-        feature_cols={str(k): int(v) for k, v in cfg["feature_cols"].items()},
-        header_prefix=cfg["header_prefix"],
-        comment_prefix=cfg["comment_prefix"],
-        doc_prefix=cfg["doc_prefix"],
-        types=frozenset(types) if types else None,
+        token_col=cfg.token_col,
+        tag_col=cfg.tag_col,
+        n_cols=cfg.n_cols,
+        sep=cfg.sep,
+        scheme=cfg.scheme.upper(),
+        docstart=cfg.docstart,
+        feature_cols=dict(cfg.feature_cols),
+        header_prefix=cfg.header_prefix,
+        comment_prefix=cfg.comment_prefix,
+        doc_prefix=cfg.doc_prefix,
+        types=frozenset(cfg.types) if cfg.types else None,
     )
     return TaggedDataset(
         name=CUSTOM,
@@ -95,9 +95,16 @@ def custom_dataset(cfg: dict) -> TaggedDataset:
     )
 
 
-def get(name: str, custom_cfg: dict | None = None) -> TaggedDataset | RawTextDataset:
+def dataset_names() -> tuple[str, ...]:
+    """What param ``dataset`` may name: the tagged datasets nerlab knows, then the user's column files."""
+    return (*(name for name, d in NAMED.items() if isinstance(d, TaggedDataset)), CUSTOM)
+
+
+def get(name: str, custom_cfg: Conll | None = None) -> TaggedDataset | RawTextDataset:
     if name == CUSTOM:
-        return custom_dataset(custom_cfg or {})
+        if custom_cfg is None:
+            raise NerlabError("dataset 'conll' needs the data.conll settings")
+        return custom_dataset(custom_cfg)
     if name not in NAMED:
         raise NerlabError(f"unknown dataset {name!r}; choose one of {', '.join([*NAMED, CUSTOM])}")
     return NAMED[name]

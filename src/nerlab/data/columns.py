@@ -4,13 +4,13 @@ One reader serves CoNLL-2003, MultiCoNER II and any column file a user brings;
 a :class:`ColumnSpec` says where the token and tag are, which scheme the tags
 use, and how documents and sentence headers are marked.
 
-Bad input raises :class:`~nerlab.errors.DataError` naming the file and line,
-except the repairs listed in :mod:`nerlab.tags` and below, which are made,
+Bad input raises :class:`~nerlab.config.errors.DataError` naming the file and line,
+except the repairs listed in :mod:`nerlab.data.tags` and below, which are made,
 counted and located in a :class:`~nerlab.data.repairs.RepairLog`:
 
 - ``iob2_repair``: an ``I-`` that does not continue an entity becomes ``B-``; in BIOES files also an
   ``I-``/``E-`` that continues nothing (it becomes ``B-``) and an entity not closed by ``E-`` (see
-  :func:`nerlab.tags.to_iob2`);
+  :func:`nerlab.data.tags.to_iob2`);
 - ``empty_sentence``: a sentence header with no token lines (nothing to keep);
 - ``duplicate_id``: a sentence id seen before gets the suffix ``~2``, ``~3``...
 - ``bom_removed``: a UTF-8 byte-order mark before the first line is dropped (it is not part of a token);
@@ -28,9 +28,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nerlab.config.errors import DataError, NerlabError
 from nerlab.data.repairs import RepairLog
-from nerlab.errors import DataError, NerlabError
-from nerlab.tags import TagError, split_tag, to_iob2
+from nerlab.data.tags import TagError, split_tag, to_iob2
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from nerlab.errors import DataError
+from nerlab.config.errors import DataError
 
 SPLITS = ("train", "dev", "test")
 

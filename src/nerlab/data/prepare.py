@@ -10,36 +10,19 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
+from nerlab.config.errors import NerlabError
+from nerlab.config.schema import Data
 from nerlab.data import catalog, sources
 from nerlab.data.bbc import read_bbc_zip
 from nerlab.data.columns import Sentence, read_columns
 from nerlab.data.jsonl import SPLITS, write_json, write_jsonl
 from nerlab.data.repairs import RepairLog
 from nerlab.data.sampling import split_off, subset
-from nerlab.errors import NerlabError
-from nerlab.tags import label_list, map_types, spans
+from nerlab.data.tags import label_list, map_types, spans
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class FetchConfig:
-    """params.yaml's ``data`` section (its defaults live there and in the schema only)."""
-
-    mirror: str | None
-    online: bool
-    seed: int
-    train_size: int | None  # seeded subsample of train; None keeps all
-    dev_fraction: float  # carved from train when the dataset has no dev file
-    conll: dict  # the user-defined 'conll' dataset (data.conll)
-
-    @classmethod
-    def from_params(cls, data: dict) -> "FetchConfig":
-        return cls(mirror=data["mirror"], online=bool(data["online"]), seed=int(data["seed"]),
-                   train_size=data["train_size"], dev_fraction=float(data["dev_fraction"]), conll=data["conll"])
 
 
 def _row(sentence: Sentence, coarse_map: dict[str, str] | None) -> dict:
@@ -82,7 +65,7 @@ def type_checks(splits: dict[str, list[dict]], declared) -> dict:
     return found
 
 
-def prepare_tagged(dataset: catalog.TaggedDataset, cfg: FetchConfig, out_dir: Path) -> dict:
+def prepare_tagged(dataset: catalog.TaggedDataset, cfg: Data, seed: int, out_dir: Path) -> dict:
     base, origin = sources.resolve(dataset.folder, list(dataset.files.values()), cfg.mirror, cfg.online,
                                    dataset.download)
     repairs = RepairLog()
@@ -95,15 +78,12 @@ def prepare_tagged(dataset: catalog.TaggedDataset, cfg: FetchConfig, out_dir: Pa
         splits[split] = [_row(s, dataset.coarse_map) for s in read_columns(path, dataset.spec, split, repairs)]
     notes = list(dataset.notes)
     if "dev" not in splits:
-        splits["train"], splits["dev"] = split_off(splits["train"], cfg.dev_fraction, cfg.seed)
-        notes.append(f"dev carved from train: {len(splits['dev'])} sentences ({cfg.dev_fraction:.0%}, seed {cfg.seed})")
+        splits["train"], splits["dev"] = split_off(splits["train"], cfg.dev_fraction, seed)
+        notes.append(f"dev carved from train: {len(splits['dev'])} sentences ({cfg.dev_fraction:.0%}, seed {seed})")
     if cfg.train_size is not None:
         full = len(splits["train"])
-        if isinstance(cfg.train_size, bool) or not isinstance(cfg.train_size, int) or cfg.train_size < 1:
-            raise NerlabError(f"params.yaml: data.train_size must be a whole number of sentences >= 1 or null, "
-                              f"got {cfg.train_size!r}")
-        splits["train"] = subset(splits["train"], cfg.train_size, cfg.seed)
-        notes.append(f"train subsampled to {len(splits['train'])} of {full} sentences (seed {cfg.seed})")
+        splits["train"] = subset(splits["train"], cfg.train_size, seed)
+        notes.append(f"train subsampled to {len(splits['train'])} of {full} sentences (seed {seed})")
     empty = [split for split in SPLITS if not splits[split]]
     if empty:
         raise NerlabError(f"{dataset.name}: the {' and '.join(empty)} split(s) would be empty "
@@ -127,7 +107,7 @@ def prepare_tagged(dataset: catalog.TaggedDataset, cfg: FetchConfig, out_dir: Pa
             "type_checks": type_checks(splits, dataset.spec.types)}
 
 
-def read_raw_text(dataset: catalog.RawTextDataset, cfg: FetchConfig) -> tuple[list[dict], Path, str, RepairLog]:
+def read_raw_text(dataset: catalog.RawTextDataset, cfg: Data) -> tuple[list[dict], Path, str, RepairLog]:
     """The articles of a raw-text dataset from wherever the source order finds it (and its path, origin, repairs)."""
     base, origin = sources.resolve(dataset.folder, [dataset.file], cfg.mirror, cfg.online, dataset.download)
     path = base / dataset.file
@@ -137,7 +117,7 @@ def read_raw_text(dataset: catalog.RawTextDataset, cfg: FetchConfig) -> tuple[li
     return articles, path, origin, repairs
 
 
-def prepare_raw_text(dataset: catalog.RawTextDataset, cfg: FetchConfig, out_dir: Path) -> dict:
+def prepare_raw_text(dataset: catalog.RawTextDataset, cfg: Data, out_dir: Path) -> dict:
     articles, path, origin, repairs = read_raw_text(dataset, cfg)
     write_jsonl(out_dir / "articles.jsonl", articles)
     categories: dict[str, int] = {}
@@ -148,9 +128,10 @@ def prepare_raw_text(dataset: catalog.RawTextDataset, cfg: FetchConfig, out_dir:
             "articles": len(articles), "categories": categories, "repairs": repairs.to_dict()}
 
 
-def prepare(name: str, cfg: FetchConfig, out_dir: str | Path) -> dict:
+def prepare(name: str, cfg: Data, seed: int, out_dir: str | Path) -> dict:
+    """Dataset ``name`` (``conll``: the user's column files of ``cfg.conll``) prepared into ``out_dir``."""
     dataset = catalog.get(name, cfg.conll)
     out_dir = Path(out_dir)
     if isinstance(dataset, catalog.RawTextDataset):
         return prepare_raw_text(dataset, cfg, out_dir)
-    return prepare_tagged(dataset, cfg, out_dir)
+    return prepare_tagged(dataset, cfg, seed, out_dir)

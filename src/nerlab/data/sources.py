@@ -6,7 +6,7 @@
 3. the public source, when online (``data.online: true`` and ``HF_HUB_OFFLINE`` unset):
    the files are downloaded into the mirror directory (or ``~/.cache/nerlab``).
 
-Offline with nothing found, :class:`~nerlab.errors.NerlabError` names the
+Offline with nothing found, :class:`~nerlab.config.errors.NerlabError` names the
 expected files and the places they were looked for.
 """
 
@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from nerlab.errors import NerlabError
+from nerlab.config.errors import NerlabError
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Settings: the params.yaml schema (typed params for the stages), paths, errors, seeds."""

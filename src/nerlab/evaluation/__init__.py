@@ -1,0 +1,1 @@
+"""Scoring: the one evaluator, predict-and-score, the paired bootstrap, model comparison."""

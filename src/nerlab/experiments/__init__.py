@@ -1,0 +1,1 @@
+"""Experiments: named variant sets, findings (claims with intervals), MLflow tracking, resumable parts."""

@@ -1,0 +1,239 @@
+"""Findings: each comparison a paper makes, with per-seed mean +- std, a paired bootstrap interval and a verdict.
+
+``configs/findings.yaml`` lists claims; each side of a claim is a named variant of a
+variant set (``configs/<set>.yaml``) run as one DVC experiment, named after the
+variant, with the set's findings overrides (several seeds per experiment:
+``distill.repeats``). :func:`queue_commands` queues the experiments the claims need;
+:func:`collect` reads every side's per-seed test predictions out of its experiment
+(``dvc.api.DVCFileSystem`` at the experiment's commit), runs
+:func:`nerlab.evaluation.significance.paired_bootstrap` on the same test sentences and writes
+``metrics/findings.json``: one entry per claim (paper, claim, our means and stds,
+the paper's numbers, the difference, its interval, the verdict, the seeds, the
+command). :func:`render` makes the table (``nerlab report findings``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import yaml
+
+from nerlab.config import paths
+from nerlab.config.errors import NerlabError
+from nerlab.evaluation.significance import paired_bootstrap, verdict
+from nerlab.experiments import variants
+
+log = logging.getLogger(__name__)
+
+SPEC = Path("configs/findings.yaml")
+OUT = paths.METRICS / "findings.json"
+
+
+def load_spec(path: Path = SPEC) -> dict:
+    if not path.is_file():
+        raise NerlabError(f"{path} not found")
+    spec = yaml.safe_load(path.read_text())
+    for claim in spec["claims"]:
+        if claim["set"] not in spec["sets"]:
+            raise NerlabError(f"{path}: claim {claim['id']} names set {claim['set']!r}, not under sets")
+        if claim["expected"] not in (-1, 0, 1):
+            raise NerlabError(f"{path}: claim {claim['id']}: expected must be -1, 0 or 1")
+    return spec
+
+
+def _claims(spec: dict, only: list[str] | None) -> list[dict]:
+    claims = [c for c in spec["claims"] if not only or c["id"] in only]
+    unknown = set(only or []) - {c["id"] for c in spec["claims"]}
+    if unknown:
+        raise NerlabError(f"unknown claims {sorted(unknown)}; known: {', '.join(c['id'] for c in spec['claims'])}")
+    return claims
+
+
+def sides(spec: dict, only: list[str] | None = None) -> dict[str, str]:
+    """Variant name -> its set, for every side the chosen claims need."""
+    return {name: c["set"] for c in _claims(spec, only) for name in (c["a"], c["b"])}
+
+
+PREFIX = "findings-"  # experiment names: findings-<variant>[-s<seed>], apart from the variant sets' own runs
+
+
+def side_variant(spec: dict, name: str, set_name: str) -> dict:
+    """One side: ``set`` (its overrides), ``target`` (the stage it runs) and ``predictions`` (where its test
+    predictions are). Inline under the set's ``variants``, else a variant of ``configs/<set>.yaml``."""
+    cfg = spec["sets"][set_name]
+    inline = cfg.get("variants")
+    if inline is not None:
+        if name not in inline:
+            raise NerlabError(f"{SPEC}: set {set_name} has no variant {name!r} (known: {', '.join(inline)})")
+        side = inline[name] or {}
+        predictions = side.get("predictions", cfg.get("predictions"))
+        if not predictions:
+            raise NerlabError(f"{SPEC}: variant {name} of set {set_name} names no predictions (its own or the set's)")
+        return {"set": dict(side.get("set", {})), "target": side.get("target", cfg.get("target")),
+                "predictions": predictions}
+    variant_set = variants.load(set_name)
+    if name not in variant_set["variants"]:
+        raise NerlabError(f"configs/{set_name}.yaml has no variant {name!r}")
+    return {"set": {**variant_set.get("common", {}), **variant_set["variants"][name]},
+            "target": variant_set.get("target"), "predictions": cfg["predictions"]}
+
+
+def experiments(spec: dict, name: str, set_name: str) -> list[tuple[str, int | None]]:
+    """(experiment name, seed) of one side: one experiment running every seed (``distill.repeats``), or one
+    experiment per seed of the set's ``seeds`` (``-S train_seed=<seed>``)."""
+    seeds = spec["sets"][set_name].get("seeds")
+    if not seeds:
+        return [(PREFIX + name, None)]
+    return [(f"{PREFIX}{name}-s{seed}", int(seed)) for seed in seeds]
+
+
+def queue_commands(spec: dict, only: list[str] | None = None, extra: list[str] = ()) -> list[list[str]]:
+    extra_overrides = variants.parse_overrides(list(extra))
+    commands = []
+    for name, set_name in sides(spec, only).items():
+        side = side_variant(spec, name, set_name)
+        merged = {**side["set"], **spec["sets"][set_name].get("set", {})}
+        for experiment, seed in experiments(spec, name, set_name):
+            seeded = {"train_seed": seed} if seed is not None else {}
+            commands.append(variants.queue_command(experiment, side["target"], {**merged, **seeded, **extra_overrides}))
+    return commands
+
+
+def queue(only: list[str] | None = None, dry_run: bool = False, extra: list[str] = (), rerun: bool = False,
+          repo: str = ".") -> list[list[str]]:
+    """Queue the sides the chosen claims need; a side that already has an experiment is skipped unless ``rerun``."""
+    commands = queue_commands(load_spec(), only, extra)
+    if not rerun:
+        done = set(variants.experiment_revs(repo)) | pending(repo)
+        skipped = [c[c.index("-n") + 1] for c in commands if c[c.index("-n") + 1] in done]
+        if skipped:
+            log.info("already run or queued (--rerun to run again): %s", ", ".join(skipped))
+        commands = [c for c in commands if c[c.index("-n") + 1] not in done]
+    if not commands:
+        log.info("nothing to queue: every side has an experiment, finished or queued (nerlab findings collect)")
+        return []
+    return variants.submit(commands, dry_run,
+                           "queued; run them with: dvc exp run --run-all -j 1   then: nerlab findings collect")
+
+
+def queued_names(status: str) -> set[str]:
+    """Experiment names still waiting or running, from ``dvc queue status`` output."""
+    names = set()
+    for line in status.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[-1] in ("Queued", "Running"):
+            names.add(parts[1])
+    return names
+
+
+def pending(repo: str = ".") -> set[str]:
+    import subprocess
+
+    out = subprocess.run([variants.dvc(), "queue", "status"], cwd=repo, capture_output=True, text=True, check=False)
+    return queued_names(out.stdout) if out.returncode == 0 else set()
+
+
+def read_runs(fs, path: str) -> tuple[list[str], list[list[str]], list[list[list[str]]]]:
+    """(ids, gold, predictions per seed) from a predictions file or the ``*.test.jsonl`` files of a folder."""
+    if path.endswith(".jsonl"):
+        files = [path] if fs.exists(path) else []
+    else:
+        try:
+            files = sorted(p for p in fs.ls(path, detail=False) if p.endswith(".test.jsonl"))
+        except FileNotFoundError:
+            files = []
+    if not files:
+        raise NerlabError(f"{path}: no test predictions in this experiment")
+    ids, gold, preds = None, None, []
+    for file in files:
+        with fs.open(file) as handle:
+            rows = [json.loads(line) for line in handle.read().decode("utf-8").splitlines() if line.strip()]
+        if ids is None:
+            ids, gold = [r["id"] for r in rows], [r["gold"] for r in rows]
+        elif [r["id"] for r in rows] != ids:
+            raise NerlabError(f"{file}: not the same test sentences, in the same order, as run 1")
+        preds.append([r["pred"] for r in rows])
+    return ids, gold, preds
+
+
+def merge_runs(parts: list[tuple], where: str) -> tuple:
+    """One side's runs gathered from several experiments (one per seed): same sentences, runs appended."""
+    ids, gold, preds = parts[0][0], parts[0][1], []
+    for part in parts:
+        if part[0] != ids or part[1] != gold:
+            raise NerlabError(f"{where}: the seeds were scored on different test sentences")
+        preds.extend(part[2])
+    return ids, gold, preds
+
+
+def evaluate_claim(claim: dict, a: tuple, b: tuple, spec: dict) -> dict:
+    ids_a, gold, runs_a = a
+    ids_b, _, runs_b = b
+    if ids_a != ids_b:
+        raise NerlabError(f"claim {claim['id']}: the two sides were scored on different test sentences")
+    result = paired_bootstrap(gold, runs_a, runs_b, int(spec["resamples"]), int(spec.get("bootstrap_seed", 0)),
+                              float(spec["confidence"]))
+    return {"id": claim["id"], "paper": claim["paper"], "claim": claim["claim"], "a": claim["a"], "b": claim["b"],
+            "expected": claim["expected"],
+            "ours": {"a": {k: result["a"][k] for k in ("mean", "std", "runs", "per_run")},
+                     "b": {k: result["b"][k] for k in ("mean", "std", "runs", "per_run")}},
+            "paper_numbers": {"a": claim.get("paper_a"), "b": claim.get("paper_b")},
+            "difference": result["difference"], "interval": [result["low"], result["high"]],
+            "confidence": result["confidence"], "resamples": result["resamples"], "sentences": result["sentences"],
+            "resampled": result["resampled"],
+            "p_b_not_better": result["p_b_not_better"],
+            "verdict": verdict(result["low"], result["high"], claim["expected"]),
+            "command": f"nerlab findings queue --only {claim['id']} && dvc exp run --run-all -j 1 && "
+                       f"nerlab findings collect"}
+
+
+def collect(spec: dict, repo: str = ".", only: list[str] | None = None, dataset: str | None = None) -> list[dict]:
+    """Every chosen claim whose two sides ran; ``dataset`` (default: params.yaml's) names the predictions."""
+    from dvc.api import DVCFileSystem
+
+    from nerlab.config.params import load_params
+    from nerlab.config.schema import validate
+
+    dataset = dataset or validate(load_params(Path(repo) / paths.PARAMS)).dataset
+    revs = variants.experiment_revs(repo)
+    cache: dict[str, tuple] = {}
+    findings = []
+    for claim in _claims(spec, only):
+        set_name = claim["set"]
+        missing = [e for s in (claim["a"], claim["b"]) for e, _ in experiments(spec, s, set_name) if e not in revs]
+        if missing:
+            log.warning("claim %s: no experiment %s yet (nerlab findings queue --only %s)", claim["id"],
+                        ", ".join(missing), claim["id"])
+            continue
+        for side in (claim["a"], claim["b"]):
+            if side not in cache:
+                where = side_variant(spec, side, set_name)["predictions"].format(dataset=dataset)
+                cache[side] = merge_runs([read_runs(DVCFileSystem(repo, rev=revs[e]), where)
+                                          for e, _ in experiments(spec, side, set_name)], f"{side}: {where}")
+        findings.append(evaluate_claim(claim, cache[claim["a"]], cache[claim["b"]], spec))
+        f = findings[-1]
+        log.info("%s: %s (difference %+.4f, %d%% interval [%+.4f, %+.4f])", claim["id"], f["verdict"],
+                 f["difference"], round(100 * f["confidence"]), *f["interval"])
+    return findings
+
+
+def write(findings: list[dict], out: Path = OUT) -> None:
+    from nerlab.data.jsonl import write_json
+
+    write_json(out, {"claims": findings})
+
+
+def render(findings: list[dict]) -> str:
+    head = ("| paper | claim | a | b | ours a (mean +- std) | ours b | paper a / b | difference b - a | "
+            "95% interval | verdict | seeds |")
+    lines = [head, "|" + "---|" * 11]
+    for f in findings:
+        a, b = f["ours"]["a"], f["ours"]["b"]
+        pa, pb = f["paper_numbers"]["a"], f["paper_numbers"]["b"]
+        lines.append(f"| {f['paper']} | {f['claim']} | {f['a']} | {f['b']} | {a['mean']:.4f} +- {a['std']:.4f} | "
+                     f"{b['mean']:.4f} +- {b['std']:.4f} | {pa if pa is not None else '-'} / "
+                     f"{pb if pb is not None else '-'} | {f['difference']:+.4f} | "
+                     f"[{f['interval'][0]:+.4f}, {f['interval'][1]:+.4f}] | {f['verdict']} | {a['runs']} / {b['runs']} |")
+    return "\n".join(lines)

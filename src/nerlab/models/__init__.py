@@ -1,0 +1,1 @@
+"""Taggers: one registry; the feature CRF (crf/) and the fine-tuned transformer (transformer/)."""

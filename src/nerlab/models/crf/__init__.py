@@ -1,0 +1,1 @@
+"""The feature-engineered CRF (sklearn-crfsuite): features, gazetteer, word clusters, the tagger."""

@@ -1,0 +1,1 @@
+"""The fine-tuned transformer tagger: encoders, heads, training loop, the shared recipe."""

@@ -1,0 +1,1 @@
+"""Reports: headline/detail metric files, figures, markdown tables and the HTML page."""

@@ -1,0 +1,1 @@
+"""Models that leave the lab: raw-text prediction, transformers export, the MLflow model."""

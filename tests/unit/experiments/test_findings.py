@@ -1,0 +1,135 @@
+"""Findings: claims, their sides' predictions per seed, the bootstrap verdict and the table."""
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from nerlab.config.errors import NerlabError
+from nerlab.experiments import findings
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def write_side(folder: Path, gold, runs):
+    folder.mkdir(parents=True)
+    for i, pred in enumerate(runs, start=1):
+        (folder / f"repeat-{i}.test.jsonl").write_text("".join(
+            json.dumps({"id": f"s{j}", "tokens": ["x"] * len(g), "gold": g, "pred": p}) + "\n"
+            for j, (g, p) in enumerate(zip(gold, pred))))
+
+
+def degrade(rng, gold, rate):
+    return [["O"] * len(g) if rng.random() < rate else list(g) for g in gold]
+
+
+def test_the_spec_names_every_papers_claim_and_queues_named_experiments():
+    spec = findings.load_spec(ROOT / "configs/findings.yaml")
+    ids = {c["id"] for c in spec["claims"]}
+    assert {"p003-B-vs-A", "p003-E-vs-A", "p003-E-vs-all", "p003-E-decay"} <= ids
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        commands = findings.queue_commands(spec, ["p003-B-vs-A"], ["distill.repeats=4"])
+    finally:
+        os.chdir(cwd)
+    names = [c[c.index("-n") + 1] for c in commands]
+    assert names == ["findings-p003-A", "findings-p003-B"]
+    assert all("distill.repeats=4" in c and "distill.train.epochs=10" in c for c in commands)
+    with pytest.raises(NerlabError, match="unknown claims"):
+        findings.queue_commands(spec, ["p999"])
+
+
+def test_every_paper_has_claims_and_seeded_sets_queue_one_experiment_per_seed():
+    spec = findings.load_spec(ROOT / "configs/findings.yaml")
+    assert {c["paper"] for c in spec["claims"]} == {"000", "002", "003", "004", "lab"}  # lab: our own additions (word features)
+    commands = findings.queue_commands(spec, ["p000-crf-vs-linear"])
+    names = [c[c.index("-n") + 1] for c in commands]
+    assert names == [f"findings-p000-{side}-s{seed}" for side in ("linear", "crf") for seed in (42, 43, 44)]
+    for cmd, name in zip(commands, names):
+        assert cmd[cmd.index("-n") + 2] == "evaluate"  # the set's target stage
+        assert f"train_seed={name[-2:]}" in cmd and "finetune.epochs=5" in cmd
+        assert ("head=crf" in cmd) == ("-crf-" in name)
+    joint = findings.queue_commands(spec, ["p002-joint-3x-vs-token"])
+    targets = {c[c.index("-n") + 1]: c[c.index("-n") + 2] for c in joint}
+    assert targets["findings-p002-token-s42"] == "multitask@token"
+    assert targets["findings-p002-joint-3x-epochs-s44"] == "multitask@joint"
+    assert "paper002.train.epochs=12" in next(c for c in joint if "findings-p002-joint-3x-epochs-s43" in c)
+    bad = {**spec, "sets": {**spec["sets"], "paper002": {"seeds": [1], "variants": {"p002-token": {}}}}}
+    with pytest.raises(NerlabError, match="names no predictions"):
+        findings.queue_commands(bad, ["p002-joint-vs-token"])
+
+
+def test_queued_or_running_experiments_are_not_queued_again():
+    status = ("Task     Name                      Created    Status\n"
+              "7950d69  findings-p000-linear-s42  02:40 AM   Running\n"
+              "b916b1e  findings-p000-linear-s43  02:40 AM   Queued\n"
+              "015efc5  findings-p003-A-decay     01:13 AM   Success\n\nWorker status: 1 active, 0 idle\n")
+    assert findings.queued_names(status) == {"findings-p000-linear-s42", "findings-p000-linear-s43"}
+
+
+def test_a_claim_from_prediction_files(tmp_path):
+    import fsspec
+
+    rng = random.Random(3)
+    gold = [["B-PER", "O", "B-LOC"] for _ in range(300)]
+    write_side(tmp_path / "a", gold, [degrade(rng, gold, 0.5) for _ in range(3)])
+    write_side(tmp_path / "b", gold, [degrade(rng, gold, 0.1) for _ in range(3)])
+    fs = fsspec.filesystem("file")
+    a, b = findings.read_runs(fs, str(tmp_path / "a")), findings.read_runs(fs, str(tmp_path / "b"))
+    assert len(a[2]) == 3 and a[0][:2] == ["s0", "s1"]
+    spec = {"resamples": 500, "confidence": 0.95, "bootstrap_seed": 1}
+    claim = {"id": "c", "paper": "003", "claim": "b beats a", "a": "A", "b": "B", "expected": 1, "paper_a": 0.85,
+             "paper_b": 0.87}
+    found = findings.evaluate_claim(claim, a, b, spec)
+    assert found["verdict"] == "holds" and found["interval"][0] > 0 and found["ours"]["b"]["runs"] == 3
+    assert found["ours"]["b"]["mean"] > found["ours"]["a"]["mean"] and "nerlab findings" in found["command"]
+    table = findings.render([found])
+    assert "| 003 | b beats a | A | B |" in table and "| holds | 3 / 3 |" in table
+    assert findings.evaluate_claim({**claim, "expected": -1}, a, b, spec)["verdict"] == "fails"
+    one = [findings.read_runs(fs, str(tmp_path / "a" / f"repeat-{i}.test.jsonl")) for i in (1, 2, 3)]
+    assert findings.merge_runs(one, "a") == a  # one experiment per seed gives the same side
+    with pytest.raises(NerlabError, match="different test sentences"):
+        findings.merge_runs([one[0], (one[1][0][:-1], one[1][1][:-1], one[1][2])], "a")
+    write_side(tmp_path / "c", gold[:-1], [gold[:-1]])
+    with pytest.raises(NerlabError, match="different test sentences"):
+        findings.evaluate_claim(claim, a, findings.read_runs(fs, str(tmp_path / "c")), spec)
+
+
+def test_dvc_is_found_beside_python_when_the_venv_is_not_activated(monkeypatch, tmp_path):
+    import sys
+
+    from nerlab.config.errors import NerlabError
+    from nerlab.experiments import variants
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty PATH: `.venv/bin/nerlab` run without activating
+    beside = Path(sys.executable).parent / "dvc"
+    if beside.is_file():
+        assert variants.dvc() == str(beside)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    with pytest.raises(NerlabError, match="activate the venv"):
+        variants.dvc()
+
+
+def test_queued_floats_stay_numbers_for_every_yaml_reader():
+    """`-S distill.train.lr=5e-05` would land in params.yaml as text for PyYAML (YAML 1.1) and be refused."""
+    import yaml
+
+    from nerlab.experiments import variants
+
+    cmd = variants.queue_command("x", None, {"distill.train.lr": 5e-05, "finetune.lr": 0.001, "n": 3})
+    assert "distill.train.lr=5.0e-05" in cmd and "finetune.lr=0.001" in cmd and "n=3" in cmd
+    assert isinstance(yaml.safe_load("5.0e-05"), float)
+    assert variants.parse_overrides(["finetune.lr=5e-5", "name=abc", "e=1e3"]) == \
+        {"finetune.lr": 5e-05, "name": "abc", "e": 1000.0}
+
+
+def test_a_blank_override_value_stays_text():
+    """`--set data.conll.sep=<tab>`: YAML reads a lone tab as null; the separator must survive."""
+    from nerlab.experiments import variants
+
+    assert variants.parse_overrides(["data.conll.sep=\t", "x=", "y=null"]) == \
+        {"data.conll.sep": "\t", "x": None, "y": None}
