@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import urllib.parse
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -98,6 +99,7 @@ Dataset = _choice(dataset_names())
 Annotator = _choice(BACKENDS)
 Llm = _choice(llm_names())
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SECRET_NAME = re.compile(r"key|token|secret|passw|auth|sig|credential", re.IGNORECASE)
 
 
 class Section(BaseModel):
@@ -287,6 +289,18 @@ class OpenAI(Section):
     model: Str
     api_key_env: Str | None
 
+    @field_validator("base_url")
+    @classmethod
+    def _no_credentials(cls, value):
+        parts = urllib.parse.urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) address, e.g. https://api.openai.com/v1")
+        query = urllib.parse.parse_qs(parts.query)
+        if parts.username or parts.password or any(_SECRET_NAME.search(k) for k in query):
+            raise ValueError("holds a credential (user:key@ or a key in the query): remove it, put the key in an "
+                             "environment variable and name that variable in annotate.openai.api_key_env")
+        return value
+
     @field_validator("api_key_env")
     @classmethod
     def _a_name_not_a_key(cls, value):
@@ -332,6 +346,8 @@ class Annotate(Section):
     timeout: PosNum
     max_retries: NonNegInt
     backoff: NonNegNum
+    max_consecutive_failures: PosInt
+    max_unreadable: Annotated[Num, Field(ge=0, le=1)]
     cache: Str
     definitions: Str
     prompts: dict[str, Prompt]
