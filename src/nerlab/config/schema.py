@@ -48,7 +48,7 @@ from nerlab.data.tags import SCHEMES
 from nerlab.models.loaders import LOADERS
 from nerlab.models.transformer.alignment import CONTEXTS
 from nerlab.models.transformer.blending import SCHEDULES
-from nerlab.models.transformer.encoders import ATTENTION
+from nerlab.models.transformer.encoders import ATTENTION, alias_names
 from nerlab.models.transformer.heads import HEADS
 from nerlab.models.transformer.loss_weighting import TASKS, WEIGHTINGS
 from nerlab.models.transformer.schedules import AUX_SCHEDULES, LR_SCHEDULES
@@ -72,8 +72,23 @@ def _choice(values) -> Any:
     return Literal[tuple(values)]  # type: ignore[valid-type]
 
 
+def _encoder(value: Any) -> Any:
+    """An alias (the encoder alias registry), a folder, or a hub id; a near miss of an alias is refused with a
+    did-you-mean instead of failing later as an unknown hub id."""
+    value = _text(value)
+    names = alias_names()
+    if value in names or "/" in value or value.startswith((".", "~")):
+        return value
+    close = difflib.get_close_matches(value, names, n=1, cutoff=0.85)
+    if close:
+        raise ValueError(f"unknown encoder alias {value!r} (did you mean {close[0]}?); the aliases: "
+                         f"{', '.join(names)}; or a folder or a hub id")
+    return value
+
+
 Num = Annotated[float, BeforeValidator(_number)]
 Str = Annotated[str, BeforeValidator(_text)]
+Encoder = Annotated[str, BeforeValidator(_encoder)]
 PosInt = Annotated[StrictInt, Field(ge=1)]
 NonNegInt = Annotated[StrictInt, Field(ge=0)]
 PosNum = Annotated[Num, Field(gt=0)]
@@ -174,7 +189,7 @@ class Data(Section):
 
 
 class Clusters(Section):
-    encoder: Str
+    encoder: Encoder
     sizes: list[Annotated[StrictInt, Field(ge=2)]]
 
 
@@ -388,7 +403,7 @@ class Architecture(Section):
 
 
 class PaperRecipe(Section):
-    encoder: Str
+    encoder: Encoder
     paper_encoder: Str
     architecture: Architecture
     train: TrainBlock
@@ -452,7 +467,7 @@ class Params(Architecture):
     dataset: Dataset
     seed: StrictInt
     train_seed: StrictInt | None
-    encoder: Str
+    encoder: Encoder
     data: Data
     eda: Eda
     crf: Crf

@@ -105,6 +105,8 @@ def test_the_committed_params_are_valid(capsys):
     ({"annotate__openai__base_url": "api.example.com/v1"}, "must be an http(s) address"),
     ({"annotate__max_unreadable": 1.5}, "annotate.max_unreadable: Input should be less than or equal to 1"),
     ({"annotate__max_consecutive_failures": 0}, "annotate.max_consecutive_failures: Input should be greater"),
+    ({"encoder": "minilm-l7"}, "encoder: unknown encoder alias 'minilm-l7' (did you mean minilm-l6?)"),
+    ({"distill__encoder": "mpnet-bse"}, "distill.encoder: unknown encoder alias 'mpnet-bse' (did you mean mpnet-base?)"),
 ])
 def test_each_bad_value_is_one_line_naming_the_key(changes, expected):
     message = problems(**changes)
@@ -133,6 +135,8 @@ def test_choices_come_from_the_registries(monkeypatch):
     assert choices(schema.Distill, "schedule") == set(SCHEDULES)
     assert choices(schema.Topics, "labeller") == set(TOPIC_LABELLERS)
     assert choices(schema.Teacher, "kind") == set(LOADERS)
+    for encoder in ("bert-base-cased", "xlm-roberta-large", "microsoft/deberta-v3-large", "./my-encoder"):
+        assert validate({**PARAMS, "encoder": encoder}).encoder == encoder  # hub ids and folders pass
 
 
 def test_a_head_registered_in_one_place_is_a_valid_choice(tmp_path):
