@@ -45,11 +45,11 @@ def run_nerlab(args, head: str) -> dict:
     import torch
 
     from nerlab.config.params import load_params
+    from nerlab.config.schema import validate
     from nerlab.evaluation.evaluator import evaluate
     from nerlab.models.transformer import encoders
     from nerlab.models.transformer.labels import LabelSpace
     from nerlab.models.transformer.model import TokenTagger
-    from nerlab.config.schema import validate
     from nerlab.models.transformer.recipe import Recipe
     from nerlab.models.transformer.tagger import FinetunedTagger
     from nerlab.models.transformer.train import train

@@ -40,3 +40,19 @@ def tiny(tmp_path_factory):
     from tiny_bert import make_tiny
 
     return make_tiny(tmp_path_factory.mktemp("tiny"))
+
+
+@pytest.fixture
+def fake():
+    """Start loopback OpenAI-compatible servers (tests/support/fake_llm.py); all are stopped after the test."""
+    from fake_llm import FakeLLM
+
+    servers = []
+
+    def make(*args, **kwargs):
+        servers.append(FakeLLM(*args, **kwargs))
+        return servers[-1]
+
+    yield make
+    for server in servers:
+        server.close()

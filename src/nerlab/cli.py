@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from nerlab.config.errors import NerlabError
 from nerlab.config.paths import PARAMS
-from nerlab.runtime import entry
+from nerlab.runtime import VERBOSE_ENV, entry
+
+
+def _text_lines(raw: bytes, where: str) -> list[str]:
+    """UTF-8 text, one sentence per line; anything else is one line naming where, the line and the byte."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        raise NerlabError(f"{where}:{line}: not UTF-8 text (byte 0x{raw[err.start]:02X}); convert it first, e.g. "
+                          "iconv -f latin1 -t utf-8") from None
+    if "\x00" in text:
+        line = text[:text.index("\x00")].count("\n") + 1
+        raise NerlabError(f"{where}:{line}: binary data (a NUL byte), not text")
+    return text.splitlines()
 
 
 def _predict(args) -> None:
@@ -19,17 +34,11 @@ def _predict(args) -> None:
         path = Path(args.file)
         if not path.is_file():
             raise NerlabError(f"{path}: file not found")
-        raw = path.read_bytes()
-        try:
-            texts = raw.decode("utf-8-sig").splitlines()
-        except UnicodeDecodeError as err:
-            line = raw[:err.start].count(b"\n") + 1
-            raise NerlabError(f"{path}:{line}: not UTF-8 (byte 0x{raw[err.start]:02X}); convert it first, e.g. "
-                              f"iconv -f latin1 -t utf-8 {path}") from None
+        texts = _text_lines(path.read_bytes(), str(path))
     elif args.text:
         texts = [" ".join(args.text)]
     else:
-        texts = sys.stdin.read().splitlines()
+        texts = _text_lines(sys.stdin.buffer.read(), "standard input")
     tagger = loaders.load_folder(args.model)
     print(predict.render(predict.tag_texts(tagger, texts), args.format))
 
@@ -107,8 +116,16 @@ def _findings(args) -> None:
     print(findings.render(found))
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="nerlab", description="nerlab: a reproducible NER lab")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show the traceback of an unexpected error")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("predict", help="tag raw text with a trained model (one sentence per line)")
     p.add_argument("text", nargs="*", help="text to tag (default: --file, else standard input)")
@@ -120,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     c.add_argument("--file", default=str(PARAMS))
     e = sub.add_parser("export", help="a fine-tuned model as a standard transformers token-classification folder")
     e.add_argument("--model", default="models/finetune", help="a fine-tuned nerlab model folder")
-    e.add_argument("--to", required=True, help="the folder to write (replaced if it exists)")
+    e.add_argument("--to", required=True, help="a new folder to write (an existing one is replaced only if nerlab wrote it)")
     r = sub.add_parser("report", help="metrics/details/test.json as a markdown table, or a variant set's table")
     r.add_argument("variants", nargs="?", help="a variant set in configs/ (e.g. paper000): ours beside the paper's; "
                    "'annotate': paper 003's Table 1 from metrics/details/annotate.json; 'findings': metrics/findings.json")
@@ -144,9 +161,11 @@ def main(argv: list[str] | None = None) -> None:
     m.add_argument("model_b", help="another, e.g. one an experiment made: dvc get . models/crf --rev EXP -o DIR")
     m.add_argument("--on", default="dev", help="train, dev or test of the prepared dataset, or a prepared .jsonl file")
     m.add_argument("--dataset", help="the prepared dataset (default: params.yaml's dataset)")
-    m.add_argument("--resamples", type=int, default=1000)
+    m.add_argument("--resamples", type=_positive, default=1000)
     m.add_argument("--seed", type=int, default=0, help="the bootstrap's seed")
     args = parser.parse_args(argv)
     commands = {"predict": _predict, "params": _params, "export": _export, "report": _report, "queue": _queue, "findings": _findings,
                 "compare": _compare}
-    entry(commands[args.command])(args)
+    if args.verbose:
+        os.environ[VERBOSE_ENV] = "1"
+    entry(commands[args.command], args.command)(args)

@@ -6,6 +6,8 @@ import functools
 import logging
 import os
 import sys
+import time
+from pathlib import Path
 
 from nerlab.config.errors import NerlabError
 from nerlab.config.params import audit_reads, load_params
@@ -40,8 +42,35 @@ def use_all_cores() -> int:
     return cores
 
 
-def entry(func):
-    """Wrap a stage's main(): clear one-line errors (exit 1) instead of stack traces, exit 130 on Ctrl-C."""
+VERBOSE_ENV = "NERLAB_VERBOSE"  # set (or pass -v): an unexpected error shows its traceback
+
+
+def _unexpected(err: BaseException, name: str) -> str:
+    """Keep the traceback of an error nerlab did not anticipate in a log file; the one line that names it."""
+    import tempfile
+    import traceback
+
+    text = "".join(traceback.format_exception(err))
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for folder in (Path("logs") / "errors", Path(tempfile.gettempdir()) / "nerlab-errors"):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{stamp}-{name}-{os.getpid()}.log"
+            path.write_text(f"{' '.join(sys.argv)}\n\n{text}")
+            break
+        except OSError:
+            path = None
+    where = f"the full traceback is in {path}" if path else "the traceback could not be written"
+    summary = str(err).splitlines()[0][:300] if str(err) else ""
+    return (f"unexpected error: {type(err).__name__}{': ' + summary if summary else ''}; {where}; "
+            f"re-run with -v to see it")
+
+
+def entry(func, name: str | None = None):
+    """The error boundary of every stage and command: a :class:`NerlabError` prints its one line (exit 1),
+    Ctrl-C exits 130, and any other exception prints one line naming it and the log file holding its
+    traceback (exit 1); with ``-v`` (or ``NERLAB_VERBOSE=1``) the traceback is shown instead."""
+    label = name or getattr(func, "__name__", "nerlab").strip("_") or "nerlab"
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -55,6 +84,11 @@ def entry(func):
         except KeyboardInterrupt:
             log.error("interrupted")
             sys.exit(130)
+        except Exception as err:  # noqa: BLE001 (the boundary: nothing else may reach the user as a traceback)
+            if os.environ.get(VERBOSE_ENV):
+                raise
+            log.error("%s", _unexpected(err, label))
+            sys.exit(1)
 
     return wrapper
 
@@ -67,7 +101,10 @@ def main(run, description: str = "", options: dict[str, str] | None = None) -> N
     parser = argparse.ArgumentParser(description=description)
     for flag, text in (options or {}).items():
         parser.add_argument(flag, help=text)
+    parser.add_argument("-v", "--verbose", action="store_true", help="show the traceback of an unexpected error")
     args = vars(parser.parse_args())
+    if args.pop("verbose"):
+        os.environ[VERBOSE_ENV] = "1"
 
     def checked_run():
         from nerlab.config.schema import validate
@@ -76,4 +113,4 @@ def main(run, description: str = "", options: dict[str, str] | None = None) -> N
         audit_reads()
         return run(params, **{k: v for k, v in args.items() if v is not None})
 
-    entry(checked_run)()
+    entry(checked_run, Path(sys.argv[0]).stem)()

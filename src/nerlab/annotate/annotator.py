@@ -22,14 +22,17 @@ from tqdm.auto import tqdm
 
 from nerlab.annotate.align import spans_to_tags, tags_to_spans
 from nerlab.annotate.cache import ResponseCache, request_key
-from nerlab.annotate.client import ChatClient, RequestFailed
+from nerlab.annotate.client import BadResponse, ChatClient, RequestFailed
 from nerlab.annotate.parse import TypeNames, parse_answer
 from nerlab.annotate.topic_labels import parse_topic
+from nerlab.config.errors import NerlabError
 
 if TYPE_CHECKING:
     from nerlab.config.schema import Price
 
 log = logging.getLogger(__name__)
+
+BAD_RESPONSE = "unreadable response"  # the error of an answer that is not a chat completion
 
 
 @dataclass
@@ -96,24 +99,29 @@ class LLMAnnotator:
 
     def __init__(self, client: ChatClient, cache: ResponseCache, backend: str, settings: dict,
                  build_messages: Callable[[dict], list[dict]], read: Callable[[dict, str], Annotation],
-                 concurrency: int = 1):
+                 concurrency: int = 1, max_consecutive_failures: int = 0):
         self.client, self.cache, self.backend = client, cache, backend
         self.settings, self.build_messages, self.read = settings, build_messages, read
         self.concurrency = max(1, int(concurrency))
+        self.max_consecutive_failures = max_consecutive_failures  # 0: never stop early
 
     def ask(self, messages: list[dict]) -> tuple[str | None, Counter, str | None]:
-        """(answer text or None, request counts, error) for one request, from the cache when it is there."""
+        """(answer text or None, request counts, error) for one request, from the cache when it is there.
+        A response that is not a readable chat completion is an unreadable answer (``BAD_RESPONSE``), not
+        cached; only checked answers are."""
         key = request_key(backend=self.backend, model=self.client.cfg.model, messages=messages,
                           settings=self.settings)
         hit = self.cache.get(key)
         if hit is not None:
-            return hit["text"], Counter(cached=1, prompt_tokens=hit.get("prompt_tokens", 0),
-                                        completion_tokens=hit.get("completion_tokens", 0),
-                                        backend_seconds=hit.get("seconds", 0.0)), None
+            return hit["text"], Counter(cached=1, prompt_tokens=hit["prompt_tokens"],
+                                        completion_tokens=hit["completion_tokens"],
+                                        backend_seconds=hit["seconds"]), None
         try:
             done = self.client.complete(messages, self.settings)
         except RequestFailed as err:
             return None, Counter(requests=1, retries=err.retries), str(err)
+        except BadResponse as err:
+            return None, Counter(requests=1, bad_responses=1), f"{BAD_RESPONSE}: {err}"
         self.cache.put(key, {"text": done.text, "prompt_tokens": done.prompt_tokens,
                              "completion_tokens": done.completion_tokens, "seconds": round(done.seconds, 3)})
         return done.text, Counter(requests=1, retries=done.retries, prompt_tokens=done.prompt_tokens,
@@ -122,17 +130,35 @@ class LLMAnnotator:
     def _one(self, row: dict) -> tuple[Annotation, Counter]:
         text, used, error = self.ask(self.build_messages(row))
         if text is None:
-            return Annotation(row["id"], row["tokens"], ["O"] * len(row["tokens"]), None, "failed", {}, error), used
+            status = "format_error" if used["bad_responses"] else "failed"
+            return Annotation(row["id"], row["tokens"], ["O"] * len(row["tokens"]), None, status, {}, error), used
         return self.read(row, text), used
 
     def annotate(self, rows: list[dict], desc: str = "annotate") -> tuple[list[Annotation], Usage]:
+        """Every row's annotation; after ``max_consecutive_failures`` failed requests in a row the run stops with
+        one line (a dead endpoint costs that many requests, not one per sentence)."""
         start = time.perf_counter()
         used = Counter()
         out = []
+        streak = 0
         with ThreadPoolExecutor(self.concurrency) as pool:
-            for annotation, counts in tqdm(pool.map(self._one, rows), total=len(rows), desc=desc, unit="sentence"):
-                out.append(annotation)
-                used.update(counts)
+            try:
+                for annotation, counts in tqdm(pool.map(self._one, rows), total=len(rows), desc=desc,
+                                               unit="sentence"):
+                    out.append(annotation)
+                    used.update(counts)
+                    streak = streak + 1 if annotation.status == "failed" else 0
+                    if self.max_consecutive_failures and streak >= self.max_consecutive_failures:
+                        raise NerlabError(
+                            f"{streak} requests in a row to {self.backend}:{self.client.cfg.model} failed (last: "
+                            f"{annotation.error}); stopped after {len(out)} of {len(rows)} sentences "
+                            "(annotate.max_consecutive_failures). Answers so far are cached: fix the endpoint and "
+                            "run again")
+            except NerlabError:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+        if self.cache.skipped:
+            log.warning("%d cached answers could not be read and were asked again", self.cache.skipped)
         usage = Usage(sentences=len(rows), wall_seconds=time.perf_counter() - start,
                       failures=sum(a.status == "failed" for a in out),
                       format_errors=sum(a.status == "format_error" for a in out),

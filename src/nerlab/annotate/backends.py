@@ -89,17 +89,24 @@ def cache_path(cfg: Annotate) -> Path:
 class _Chat:
     """An LLM backend opened: requests built by the prompter, answered through the cache and the client."""
 
-    def __init__(self, client: ChatClient, cache: ResponseCache, backend: str, prompter: Prompter, concurrency: int):
+    def __init__(self, client: ChatClient, cache: ResponseCache, backend: str, prompter: Prompter, limits: Annotate):
         self.client, self.cache, self.backend = client, cache, backend
-        self.prompter, self.concurrency = prompter, concurrency
+        self.prompter, self.limits = prompter, limits  # concurrency, failure and unreadable-share limits
+        self.concurrency = limits.concurrency
 
     def _annotate(self, rows: list[dict], request: tuple[Callable, Callable, dict], desc: str):
         build, read, settings = request
         annotations, usage = LLMAnnotator(self.client, self.cache, self.backend, settings, build, read,
-                                          self.concurrency).annotate(rows, desc)
+                                          self.concurrency, self.limits.max_consecutive_failures).annotate(rows, desc)
         if rows and usage.failures == len(rows):  # nothing came back: a broken endpoint, not a result
             raise NerlabError(f"all {len(rows)} requests to {self.backend}:{self.client.cfg.model} failed "
                               f"(first: {annotations[0].error})")
+        answered = len(rows) - usage.failures
+        if answered and usage.format_errors / answered > self.limits.max_unreadable:
+            raise NerlabError(f"{usage.format_errors} of {answered} answers from {self.backend}:"
+                              f"{self.client.cfg.model} were unreadable (more than annotate.max_unreadable = "
+                              f"{self.limits.max_unreadable:g}): the model does not follow the prompt; nothing was "
+                              "written (answers are cached)")
         return annotations, usage
 
     def entities(self, rows: list[dict], prompt: str, desc: str = "annotate"):
@@ -127,7 +134,7 @@ class ChatBackend(Backend):
         cache = ResponseCache(cache_path(self.cfg))
         try:
             with self.client() as client:
-                yield _Chat(client, cache, self.name, prompter, self.cfg.concurrency)
+                yield _Chat(client, cache, self.name, prompter, self.cfg)
         finally:
             cache.close()
 

@@ -20,6 +20,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
 from nerlab.config.errors import NerlabError
@@ -27,6 +29,11 @@ from nerlab.config.errors import NerlabError
 log = logging.getLogger(__name__)
 
 RETRYABLE = {408, 409, 425, 429, 500, 502, 503, 504}
+
+
+class BadResponse(ValueError):
+    """A response that arrived but is not a chat completion nerlab can read (counted as a format error, never
+    cached, not retried)."""
 
 
 class RequestFailed(Exception):
@@ -78,6 +85,54 @@ def public_url(url: str) -> str:
 _OPENER = urllib.request.build_opener(_NoRedirects)
 
 
+def _count(usage: dict, key: str) -> int:
+    value = usage.get(key, 0)
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise BadResponse(f"usage.{key} is not a token count: {value!r}"[:120])
+    return value
+
+
+def read_completion(data) -> tuple[str, int, int]:
+    """(text, prompt tokens, completion tokens) of an OpenAI-compatible response, checked and normalised before
+    anything is cached: ``content`` as a string, or as a list of parts (the newer chat format: text parts are
+    joined, other parts ignored), or the legacy ``text``; ``usage`` counts as non-negative integers (absent: 0).
+    Anything else is a :class:`BadResponse`."""
+    if not isinstance(data, dict):
+        raise BadResponse(f"the body is a {type(data).__name__}, not an object")
+    choices = data.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise BadResponse(f"choices is not a non-empty list of objects: {str(choices)[:60]!r}")
+    choice = choices[0]
+    message = choice.get("message")
+    if message is not None and not isinstance(message, dict):
+        raise BadResponse("message is not an object")
+    content = (message or {}).get("content", choice.get("text"))
+    if content is None:
+        text = ""
+    elif isinstance(content, str):
+        text = content
+    elif isinstance(content, list):
+        parts = []
+        for part in content:
+            if isinstance(part, str):
+                parts.append(part)
+            elif isinstance(part, dict) and part.get("type", "text") == "text":
+                if not isinstance(part.get("text"), str):
+                    raise BadResponse("a text part without text")
+                parts.append(part["text"])
+            elif not isinstance(part, dict):
+                raise BadResponse(f"a content part is a {type(part).__name__}")
+        text = "".join(parts)
+    else:
+        raise BadResponse(f"content is a {type(content).__name__}, not text")
+    usage = data.get("usage") or {}
+    if not isinstance(usage, dict):
+        raise BadResponse("usage is not an object")
+    return text, _count(usage, "prompt_tokens"), _count(usage, "completion_tokens")
+
+
 class ChatClient:
     def __init__(self, cfg: ClientConfig, sleep=time.sleep):
         self.cfg = cfg
@@ -95,12 +150,36 @@ class ChatClient:
         return base + ("/chat/completions" if base.endswith("/v1") else "/v1/chat/completions")
 
     def _post(self, body: dict) -> dict:
+        """One request within an overall deadline of ``timeout`` seconds (not only per read: a server that
+        trickles its answer byte by byte is cut off too)."""
         headers = {"Content-Type": "application/json"}
         if self._key:
             headers["Authorization"] = f"Bearer {self._key}"
         request = urllib.request.Request(self.url, data=json.dumps(body).encode(), headers=headers, method="POST")
+        deadline = time.monotonic() + self.cfg.timeout
+        worker = ThreadPoolExecutor(1)
+        future = worker.submit(self._exchange, request, deadline)
+        try:
+            raw = future.result(timeout=self.cfg.timeout + 1)
+        except FutureTimeout:
+            raise TimeoutError(f"timed out: no complete answer within {self.cfg.timeout:g} s") from None
+        finally:
+            worker.shutdown(wait=False)
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise BadResponse(f"the body is not JSON ({type(err).__name__})") from None
+
+    def _exchange(self, request, deadline: float) -> bytes:
         with _OPENER.open(request, timeout=self.cfg.timeout) as response:
-            return json.loads(response.read().decode("utf-8"))
+            chunks = []
+            while True:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"timed out: no complete answer within {self.cfg.timeout:g} s")
+                chunk = response.read1(65536) if hasattr(response, "read1") else response.read(65536)
+                if not chunk:
+                    return b"".join(chunks)
+                chunks.append(chunk)
 
     def _delay(self, attempt: int, retry_after: str | None) -> float:
         if retry_after:
@@ -116,12 +195,10 @@ class ChatClient:
         for attempt in range(self.cfg.max_retries + 1):
             retry_after = None
             try:
-                data = self._post(body)
-                choice = (data.get("choices") or [{}])[0]
-                text = (choice.get("message") or {}).get("content") or choice.get("text") or ""
-                usage = data.get("usage") or {}
-                return Completion(text, int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0),
-                                  attempt, time.perf_counter() - start)
+                text, prompt_tokens, completion_tokens = read_completion(self._post(body))
+                return Completion(text, prompt_tokens, completion_tokens, attempt, time.perf_counter() - start)
+            except BadResponse:
+                raise
             except urllib.error.HTTPError as err:
                 reason = f"HTTP {err.code} {err.reason}"
                 if err.code not in RETRYABLE:
@@ -129,8 +206,6 @@ class ChatClient:
                 retry_after = err.headers.get("Retry-After") if err.headers else None
             except (urllib.error.URLError, TimeoutError, socket.timeout, ConnectionError) as err:
                 reason = f"{type(err).__name__}: {getattr(err, 'reason', err)}"
-            except (ValueError, KeyError, IndexError) as err:  # a body that is not the expected JSON
-                reason = f"bad response body: {err}"
             if attempt == self.cfg.max_retries:
                 raise RequestFailed(f"{reason} from {public_url(self.url)} (after {attempt} retries)", attempt)
             delay = self._delay(attempt, retry_after)

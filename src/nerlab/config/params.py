@@ -13,10 +13,31 @@ from nerlab.config.errors import NerlabError
 from nerlab.config.paths import PARAMS
 
 
+class DuplicateKey(yaml.YAMLError):
+    def __init__(self, key, first: int, again: int):
+        super().__init__(f"duplicate key {key!r} (first at line {first}); DVC refuses such a file too")
+        self.line = again
+
+
 class ParamsLoader(yaml.SafeLoader):
     """PyYAML's safe loader, with YAML 1.2 floats as DVC reads and writes params.yaml: ``5e-05`` is a number
     (YAML 1.1, PyYAML's default, wants a dot and reads it as text, which the schema would refuse; ``dvc exp
-    run -S lr=5.0e-5`` writes ``5e-05``)."""
+    run -S lr=5.0e-5`` writes ``5e-05``). A key given twice in one mapping is an error naming both lines
+    (PyYAML alone keeps the last silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                try:
+                    first = seen.setdefault(key, line)
+                except TypeError:  # an unhashable key: PyYAML's own error follows
+                    continue
+                if first != line:
+                    raise DuplicateKey(key, first, line)
+        return super().construct_mapping(node, deep)
 
 
 ParamsLoader.add_implicit_resolver(
@@ -30,6 +51,8 @@ def load_params(path: str | Path = PARAMS) -> dict:
         raise NerlabError(f"{path} not found: run stages from the project root")
     try:
         params = yaml.load(path.read_text(encoding="utf-8"), Loader=ParamsLoader)  # noqa: S506 (a SafeLoader)
+    except DuplicateKey as err:
+        raise NerlabError(f"{path}:{err.line}: {err}") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import urllib.parse
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -47,7 +48,7 @@ from nerlab.data.tags import SCHEMES
 from nerlab.models.loaders import LOADERS
 from nerlab.models.transformer.alignment import CONTEXTS
 from nerlab.models.transformer.blending import SCHEDULES
-from nerlab.models.transformer.encoders import ATTENTION
+from nerlab.models.transformer.encoders import ATTENTION, alias_names
 from nerlab.models.transformer.heads import HEADS
 from nerlab.models.transformer.loss_weighting import TASKS, WEIGHTINGS
 from nerlab.models.transformer.schedules import AUX_SCHEDULES, LR_SCHEDULES
@@ -71,8 +72,23 @@ def _choice(values) -> Any:
     return Literal[tuple(values)]  # type: ignore[valid-type]
 
 
+def _encoder(value: Any) -> Any:
+    """An alias (the encoder alias registry), a folder, or a hub id; a near miss of an alias is refused with a
+    did-you-mean instead of failing later as an unknown hub id."""
+    value = _text(value)
+    names = alias_names()
+    if value in names or "/" in value or value.startswith((".", "~")):
+        return value
+    close = difflib.get_close_matches(value, names, n=1, cutoff=0.85)
+    if close:
+        raise ValueError(f"unknown encoder alias {value!r} (did you mean {close[0]}?); the aliases: "
+                         f"{', '.join(names)}; or a folder or a hub id")
+    return value
+
+
 Num = Annotated[float, BeforeValidator(_number)]
 Str = Annotated[str, BeforeValidator(_text)]
+Encoder = Annotated[str, BeforeValidator(_encoder)]
 PosInt = Annotated[StrictInt, Field(ge=1)]
 NonNegInt = Annotated[StrictInt, Field(ge=0)]
 PosNum = Annotated[Num, Field(gt=0)]
@@ -98,6 +114,7 @@ Dataset = _choice(dataset_names())
 Annotator = _choice(BACKENDS)
 Llm = _choice(llm_names())
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SECRET_NAME = re.compile(r"key|token|secret|passw|auth|sig|credential", re.IGNORECASE)
 
 
 class Section(BaseModel):
@@ -172,7 +189,7 @@ class Data(Section):
 
 
 class Clusters(Section):
-    encoder: Str
+    encoder: Encoder
     sizes: list[Annotated[StrictInt, Field(ge=2)]]
 
 
@@ -287,6 +304,18 @@ class OpenAI(Section):
     model: Str
     api_key_env: Str | None
 
+    @field_validator("base_url")
+    @classmethod
+    def _no_credentials(cls, value):
+        parts = urllib.parse.urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) address, e.g. https://api.openai.com/v1")
+        query = urllib.parse.parse_qs(parts.query)
+        if parts.username or parts.password or any(_SECRET_NAME.search(k) for k in query):
+            raise ValueError("holds a credential (user:key@ or a key in the query): remove it, put the key in an "
+                             "environment variable and name that variable in annotate.openai.api_key_env")
+        return value
+
     @field_validator("api_key_env")
     @classmethod
     def _a_name_not_a_key(cls, value):
@@ -332,6 +361,8 @@ class Annotate(Section):
     timeout: PosNum
     max_retries: NonNegInt
     backoff: NonNegNum
+    max_consecutive_failures: PosInt
+    max_unreadable: Annotated[Num, Field(ge=0, le=1)]
     cache: Str
     definitions: Str
     prompts: dict[str, Prompt]
@@ -372,7 +403,7 @@ class Architecture(Section):
 
 
 class PaperRecipe(Section):
-    encoder: Str
+    encoder: Encoder
     paper_encoder: Str
     architecture: Architecture
     train: TrainBlock
@@ -436,7 +467,7 @@ class Params(Architecture):
     dataset: Dataset
     seed: StrictInt
     train_seed: StrictInt | None
-    encoder: Str
+    encoder: Encoder
     data: Data
     eda: Eda
     crf: Crf

@@ -7,6 +7,7 @@ online, and what to derive (a carved validation split, coarse tags).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,10 +70,11 @@ CUSTOM = "conll"
 
 def custom_dataset(cfg: Conll) -> TaggedDataset:
     """A column dataset the user brings: params ``data.conll`` gives paths and columns."""
-    paths = {"train": cfg.train, "dev": cfg.dev, "test": cfg.test}
-    folders = {str(Path(p).expanduser().resolve().parent) for p in paths.values() if p}
-    if len(folders) != 1:
-        raise NerlabError(f"dataset 'conll': put train/dev/test in one folder (found {sorted(folders)})")
+    # absolute, but links kept as they are (DVC's cache and many data setups use links: a link is read through,
+    # never replaced by its target's folder); the splits may sit in different folders
+    paths = {split: Path(os.path.abspath(Path(p).expanduser())) for split, p in
+             (("train", cfg.train), ("dev", cfg.dev), ("test", cfg.test)) if p}
+    folder = Path(os.path.commonpath([p.parent for p in paths.values()]))
     spec = ColumnSpec(
         token_col=cfg.token_col,
         tag_col=cfg.tag_col,
@@ -88,8 +90,8 @@ def custom_dataset(cfg: Conll) -> TaggedDataset:
     )
     return TaggedDataset(
         name=CUSTOM,
-        folder=folders.pop(),
-        files={split: Path(p).name for split, p in paths.items() if p},
+        folder=str(folder),
+        files={split: str(p.relative_to(folder)) for split, p in paths.items()},
         spec=spec,
         notes=(f"user column files, tag scheme {spec.scheme} converted to IOB2",),
     )

@@ -165,7 +165,11 @@ def read_columns(path: str | Path, spec: ColumnSpec, split: str, repairs: Repair
         try:
             _, etype = split_tag(tag)
         except TagError as err:
-            raise DataError(path, number, str(err)) from None
+            hint = ""
+            if line.lstrip().startswith("#") and not spec.comment_prefix:
+                hint = ("; the line starts with '#': if it is a comment (MultiCoNER, CoNLL-U), set "
+                        "data.conll.comment_prefix: '#' (and data.conll.header_prefix for '# id ...' lines)")
+            raise DataError(path, number, f"{err}{hint}") from None
         if spec.types is not None and etype is not None and etype not in spec.types:
             raise DataError(path, number, f"unknown entity type {etype!r} in tag {tag!r}; "
                                           f"known types: {', '.join(sorted(spec.types))}")

@@ -43,8 +43,8 @@ def type_checks(splits: dict[str, list[dict]], declared) -> dict:
     """With no declared entity types (``data.conll.types`` unset) the types are whatever the files hold, so a
     damaged tag invents one (a truncated ``B-PE``, ``B-PER `` with a trailing space in a tab-separated file).
     Counted and logged, not fatal (declare ``types`` to make them errors): types in dev or test that train never
-    has, and rare types (at most 2 mentions) that look like another type (a prefix of it, or equal to it up to
-    case and spaces)."""
+    has, types with a space in them (``B-PER X`` read from a tab-separated file), and rare types (at most 2
+    mentions) that look like another type (a prefix of it, or equal to it up to case and spaces)."""
     if declared:
         return {}
     counts = {split: Counter(s.type for r in rows for s in spans(r["tags"])) for split, rows in splits.items()}
@@ -55,6 +55,8 @@ def type_checks(splits: dict[str, list[dict]], declared) -> dict:
             if etype not in counts["train"]:
                 found.setdefault("not_in_train", {})[f"{split}: {etype!r}"] = n
     for etype, n in sorted(total.items()):
+        if etype != etype.strip() or any(c.isspace() for c in etype):  # 'B-PER X' in a tab-separated file
+            found.setdefault("whitespace_in_type", {})[repr(etype)] = n
         like = sorted(o for o in total if o != etype and total[o] > n and
                       (o.startswith(etype) or o.strip().lower() == etype.strip().lower()))
         if n <= 2 and like:

@@ -13,6 +13,7 @@ from pathlib import Path
 from nerlab.config import paths
 from nerlab.config.errors import NerlabError
 from nerlab.data.jsonl import read_split
+from nerlab.data.tags import split_tag
 from nerlab.evaluation.evaluator import evaluate
 from nerlab.evaluation.significance import paired_bootstrap, verdict
 from nerlab.models import loaders
@@ -30,15 +31,27 @@ def sentences_for(on: str, dataset: str) -> tuple[Path, list[dict]]:
     return path, read_split(path.parent, path.name.removesuffix(".jsonl"))
 
 
+def entity_types(labels: list[str]) -> set[str]:
+    return {split_tag(label)[1] for label in labels if label != "O"}
+
+
 def compare(folder_a: str | Path, folder_b: str | Path, on: str = "dev", dataset: str = "conll2003",
             resamples: int = 1000, seed: int = 0, confidence: float = 0.95) -> dict:
     """Micro/macro-F1 of both models on the same sentences, and the bootstrap interval of B - A micro-F1."""
+    if resamples < 1:
+        raise NerlabError(f"resamples must be at least 1, got {resamples}")
     path, sentences = sentences_for(on, dataset)
     gold = [s["tags"] for s in sentences]
+    taggers = {"a": loaders.load_folder(folder_a), "b": loaders.load_folder(folder_b)}
+    types = {side: entity_types(getattr(t, "labels", [])) for side, t in taggers.items()}
+    if types["a"] != types["b"]:
+        raise NerlabError(f"the models know different entity types (A only: {sorted(types['a'] - types['b'])}, "
+                          f"B only: {sorted(types['b'] - types['a'])}): their scores are not comparable; compare "
+                          "models trained on the same label set")
     predictions, scores = {}, {}
     for side, folder in (("a", folder_a), ("b", folder_b)):
         log.info("model %s: %s tags %d sentences of %s", side.upper(), folder, len(sentences), path)
-        predictions[side] = loaders.load_folder(folder).predict(sentences)
+        predictions[side] = taggers[side].predict(sentences)
         scores[side] = evaluate(gold, predictions[side])
     result = paired_bootstrap(gold, [predictions["a"]], [predictions["b"]], resamples, seed, confidence,
                               resample_seeds=False)

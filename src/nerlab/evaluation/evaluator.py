@@ -18,11 +18,13 @@ Sentence classification (paper 002's topics) is scored by :func:`classification`
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from seqeval.metrics import accuracy_score, classification_report
 from seqeval.scheme import IOB2
 
+from nerlab.config.errors import NerlabError
 from nerlab.data.tags import is_valid_iob2, map_types, spans, split_tag
 
 MISSED = "(missed)"
@@ -30,12 +32,29 @@ SPURIOUS = "(spurious)"
 MENTION = "ENT"
 
 
-def _check(gold: list[list[str]], pred: list[list[str]]) -> None:
+_IOB2_TAG = re.compile(r"O|[BI]-\S+")
+
+
+def _check(gold: list[list[str]], pred: list[list[str]], gold_ids: list | None = None,
+           pred_ids: list | None = None) -> None:
+    """Both sides are the same sentences (ids in the same order, whenever both sides have them), tag for tag,
+    in IOB2 (a BIOES or malformed tag is refused here, not deep inside seqeval)."""
     if len(gold) != len(pred):
-        raise ValueError(f"{len(gold)} gold sentences but {len(pred)} predicted")
+        raise NerlabError(f"{len(gold)} gold sentences but {len(pred)} predicted")
+    if gold_ids is not None and pred_ids is not None:
+        for i, (g, p) in enumerate(zip(gold_ids, pred_ids)):
+            if g != p:
+                raise NerlabError(f"sentence {i + 1}: gold id {g!r} but predicted id {p!r}: the two sides are not "
+                                  "the same sentences in the same order")
     for i, (g, p) in enumerate(zip(gold, pred)):
         if len(g) != len(p):
-            raise ValueError(f"sentence {i}: {len(g)} gold tags but {len(p)} predicted")
+            raise NerlabError(f"sentence {i + 1}: {len(g)} gold tags but {len(p)} predicted")
+    for side, sentences in (("gold", gold), ("predicted", pred)):
+        bad = [t for t in {t for s in sentences for t in s} if not isinstance(t, str) or not _IOB2_TAG.fullmatch(t)]
+        if bad:
+            bad = bad[0]
+            raise NerlabError(f"{side} tags: {bad!r} is not an IOB2 tag (O, B-TYPE, I-TYPE); convert other schemes "
+                              "(BIOES, IOB1) first")
 
 
 def _entity_scores(gold: list[list[str]], pred: list[list[str]]) -> dict:
@@ -60,7 +79,6 @@ def _untyped(tags: list[str]) -> list[str]:
 
 def score(gold: list[list[str]], pred: list[list[str]]) -> dict:
     """Entity-level (strict IOB2), mention-detection and token-level scores."""
-    _check(gold, pred)
     entity = _entity_scores(gold, pred)
     mention = _entity_scores([_untyped(s) for s in gold], [_untyped(s) for s in pred])
     result = {
@@ -80,8 +98,11 @@ def score(gold: list[list[str]], pred: list[list[str]]) -> dict:
     return result
 
 
-def evaluate(gold: list[list[str]], pred: list[list[str]], coarse_map: dict[str, str] | None = None) -> dict:
-    """:func:`score`, plus the same scores on coarse types under ``coarse`` when a map is given."""
+def evaluate(gold: list[list[str]], pred: list[list[str]], coarse_map: dict[str, str] | None = None,
+             gold_ids: list | None = None, pred_ids: list | None = None) -> dict:
+    """:func:`score`, plus the same scores on coarse types under ``coarse`` when a map is given. With both
+    ``gold_ids`` and ``pred_ids`` the two sides must be the same sentences in the same order."""
+    _check(gold, pred, gold_ids, pred_ids)
     result = score(gold, pred)
     if coarse_map:
         result["coarse"] = score([map_types(s, coarse_map) for s in gold], [map_types(s, coarse_map) for s in pred])

@@ -30,11 +30,11 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from pathlib import Path
 
 import torch
 
+from nerlab.config import paths
 from nerlab.config.errors import NerlabError
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,7 @@ def export(model_dir: str | Path, out_dir: str | Path) -> dict:
     from nerlab.models.transformer.tagger import FinetunedTagger
 
     model_dir, out_dir = Path(model_dir), Path(out_dir)
+    paths.check_replaceable(out_dir, protect=[model_dir])  # before any work: never over what nerlab did not write
     meta_path = model_dir / "tagger.json"
     if not meta_path.is_file():
         raise NerlabError(f"{model_dir}: no fine-tuned nerlab model (tagger.json); a CRF model (models/crf) "
@@ -122,10 +123,6 @@ def export(model_dir: str | Path, out_dir: str | Path) -> dict:
     if gap > 1e-3:
         raise NerlabError(f"{model_dir}: the exported model does not reproduce nerlab's scores (largest "
                           f"difference {gap:.2g}); its encoder family is not exportable this way")
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    model.save_pretrained(out_dir)
-    AutoTokenizer.from_pretrained(model_dir / "encoder").save_pretrained(out_dir)
     head = meta["architecture"]["head"]
     lost = ["non-first subwords were never trained: use aggregation_strategy='first'"]
     lost.append("the CRF's learned transitions and Viterbi decoding: each word takes its most probable tag"
@@ -134,7 +131,13 @@ def export(model_dir: str | Path, out_dir: str | Path) -> dict:
         lost.append("the auxiliary coarse head (training only)")
     record = {"source": str(model_dir), "head": head, "labels": labels, "lost": lost,
               "notes": meta.get("notes", []), "aggregation_strategy": "first"}
-    (out_dir / "export.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+
+    def fill(folder: Path) -> None:
+        model.save_pretrained(folder)
+        AutoTokenizer.from_pretrained(model_dir / "encoder").save_pretrained(folder)
+        (folder / "export.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+
+    paths.write_folder(out_dir, fill, protect=[model_dir], command="nerlab export")
     log.info("exported %s (%s head, %d labels) to %s; lost: %s", model_dir, head, len(labels), out_dir,
              "; ".join(lost))
     return record

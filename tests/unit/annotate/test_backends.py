@@ -6,91 +6,21 @@ file, log and message.
 """
 
 import json
-import os
 import subprocess
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
+from fake_llm import NAMES, SECRET, annotator, client, rows
 
-from nerlab.annotate.annotator import LLMAnnotator, entity_reader
+from defaults import PARAMS
+from nerlab.annotate.annotator import entity_reader
 from nerlab.annotate.cache import ResponseCache
-from nerlab.annotate.client import ChatClient, ClientConfig, RequestFailed
-from nerlab.annotate.parse import TypeNames
+from nerlab.annotate.client import RequestFailed
 from nerlab.config.errors import NerlabError
-
-SECRET = "sk-test-0123456789-secret"
-NAMES = TypeNames(["LOC", "PER"])
-
-
-class FakeLLM:
-    """Answers chat completions; ``script`` gives the status of the first requests (then 200s)."""
-
-    def __init__(self, script=(), delay=0.0, answer='{"PER": ["Ann"]}'):
-        self.script, self.delay, self.answer = list(script), delay, answer
-        self.requests, self.auth = [], []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                fake.requests.append(body)
-                fake.auth.append(self.headers.get("Authorization"))
-                status = fake.script.pop(0) if fake.script else 200
-                if fake.delay:
-                    time.sleep(fake.delay)
-                if status != 200:
-                    self.send_response(status)
-                    if status == 429:
-                        self.send_header("Retry-After", "0")
-                    self.end_headers()
-                    return
-                data = json.dumps({"choices": [{"message": {"content": fake.answer}}],
-                                   "usage": {"prompt_tokens": 11, "completion_tokens": 5}}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-
-
-@pytest.fixture
-def fake():
-    servers = []
-
-    def make(*args, **kwargs):
-        servers.append(FakeLLM(*args, **kwargs))
-        return servers[-1]
-
-    yield make
-    for s in servers:
-        s.close()
-
-
-def client(url, retries=4, key_env=None, timeout=10.0):
-    return ChatClient(ClientConfig(url, "test-model", key_env, timeout=timeout, max_retries=retries, backoff=0.01))
-
-
-def rows(n):
-    return [{"id": f"s{i}", "tokens": ["Ann", "met", f"Bob{i}"], "tags": ["B-PER", "O", "B-PER"]} for i in range(n)]
-
-
-def annotator(c, cache, concurrency=1):
-    build = lambda row: [{"role": "user", "content": " ".join(row["tokens"])}]  # noqa: E731
-    return LLMAnnotator(c, cache, "openai", {"temperature": 0.0, "max_tokens": 20}, build, entity_reader(NAMES),
-                        concurrency)
 
 
 def test_retries_429_and_500_then_succeeds(fake):
@@ -148,8 +78,8 @@ def test_cache_answers_repeat_runs_without_requests(fake, tmp_path):
 KILLED_RUN = """
 import sys
 from nerlab.annotate.cache import ResponseCache
-sys.path.insert(0, {tests!r})
-from test_backends import annotator, client, rows
+sys.path.insert(0, {support!r})
+from fake_llm import annotator, client, rows
 annotator(client({url!r}), ResponseCache({cache!r})).annotate(rows(8))
 """
 
@@ -157,7 +87,8 @@ annotator(client({url!r}), ResponseCache({cache!r})).annotate(rows(8))
 def test_a_killed_run_resumes_without_re_asking(fake, tmp_path):
     server = fake(delay=0.3)
     cache_file = tmp_path / "c.sqlite"
-    code = KILLED_RUN.format(tests=os.path.dirname(__file__), url=server.url, cache=str(cache_file))
+    code = KILLED_RUN.format(support=str(Path(__file__).resolve().parents[2] / "support"), url=server.url,
+                             cache=str(cache_file))
     proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
     while time.time() < deadline and (not cache_file.exists() or len(ResponseCache(cache_file)) < 3):
@@ -251,8 +182,8 @@ def test_a_key_pasted_into_api_key_env_is_refused_without_echoing_it():
     from defaults import raw
     from nerlab.config.schema import validate
 
-    for annotator in ("openai", "teacher"):  # refused whatever the backend: the params would be logged
-        mapping = raw(annotator=annotator)
+    for backend in ("openai", "teacher"):  # refused whatever the backend: the params would be logged
+        mapping = raw(annotator=backend)
         mapping["annotate"]["openai"]["api_key_env"] = SECRET
         with pytest.raises(NerlabError) as caught:
             validate(mapping)
@@ -263,7 +194,7 @@ def test_a_run_where_every_request_failed_is_an_error(tmp_path, fake):
     from nerlab.annotate.backends import _Chat
 
     server = fake(script=[400] * 3)
-    chat = _Chat(client(server.url, retries=0), ResponseCache(tmp_path / "c.sqlite"), "openai", None, 1)
+    chat = _Chat(client(server.url, retries=0), ResponseCache(tmp_path / "c.sqlite"), "openai", None, PARAMS.annotate)
     request = (lambda row: [{"role": "user", "content": "x"}], entity_reader(NAMES), {"max_tokens": 5})
     with pytest.raises(NerlabError, match="all 3 requests to openai:test-model failed"):
         chat._annotate(rows(3), request, "t")

@@ -100,10 +100,18 @@ def test_the_committed_params_are_valid(capsys):
     ({"word_features": "bytes"}, "word_features: Input should be"),
     ({"layers": 0}, "layers: Input should be greater than or equal to 1"),
     ({"dataset": "conll"}, "dataset conll needs data.conll.train and data.conll.test paths"),
+    ({"annotate__openai__base_url": "https://user:sk-SENTINEL@api.example.com/v1"}, "holds a credential"),
+    ({"annotate__openai__base_url": "https://api.example.com/v1?api_key=sk-SENTINEL"}, "holds a credential"),
+    ({"annotate__openai__base_url": "api.example.com/v1"}, "must be an http(s) address"),
+    ({"annotate__max_unreadable": 1.5}, "annotate.max_unreadable: Input should be less than or equal to 1"),
+    ({"annotate__max_consecutive_failures": 0}, "annotate.max_consecutive_failures: Input should be greater"),
+    ({"encoder": "minilm-l7"}, "encoder: unknown encoder alias 'minilm-l7' (did you mean minilm-l6?)"),
+    ({"distill__encoder": "mpnet-bse"}, "distill.encoder: unknown encoder alias 'mpnet-bse' (did you mean mpnet-base?)"),
 ])
 def test_each_bad_value_is_one_line_naming_the_key(changes, expected):
     message = problems(**changes)
     assert expected in message, message
+    assert "SENTINEL" not in message  # a credential is never echoed
     assert "Traceback" not in message and message.startswith("params.yaml: ")
 
 
@@ -127,6 +135,8 @@ def test_choices_come_from_the_registries(monkeypatch):
     assert choices(schema.Distill, "schedule") == set(SCHEDULES)
     assert choices(schema.Topics, "labeller") == set(TOPIC_LABELLERS)
     assert choices(schema.Teacher, "kind") == set(LOADERS)
+    for encoder in ("bert-base-cased", "xlm-roberta-large", "microsoft/deberta-v3-large", "./my-encoder"):
+        assert validate({**PARAMS, "encoder": encoder}).encoder == encoder  # hub ids and folders pass
 
 
 def test_a_head_registered_in_one_place_is_a_valid_choice(tmp_path):
@@ -164,3 +174,22 @@ def test_dvc_style_exponent_floats_are_numbers(tmp_path):
     path.write_text(text.replace("  lr: 5.0e-5", "  lr: '5e-05'", 1))
     with pytest.raises(NerlabError, match="finetune.lr: must be a number"):
         validate(load_params(path))  # quoted: text, refused
+
+
+def test_a_key_given_twice_is_an_error_naming_both_lines(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("seed: 1\nfinetune:\n  lr: 1.0e-5\n  epochs: 3\n  lr: 5.0e-5\n")
+    with pytest.raises(NerlabError, match=r"params.yaml:5: duplicate key 'lr' \(first at line 3\)"):
+        load_params(path)
+    path.write_text("seed: 1\nseed: 2\n")
+    with pytest.raises(NerlabError, match=r"params.yaml:2: duplicate key 'seed' \(first at line 1\)"):
+        load_params(path)
+    assert load_params(ROOT / "params.yaml")["seed"] == PARAMS["seed"]  # the committed file has none
+
+
+def test_the_accepted_base_urls(tmp_path):
+    for url in ("https://api.openai.com/v1", "http://127.0.0.1:8080/v1",
+                "https://my.azure.example/openai?api-version=2024-06-01"):
+        mapping = copy.deepcopy(PARAMS)
+        mapping["annotate"]["openai"]["base_url"] = url
+        assert validate(mapping).annotate.openai.base_url == url

@@ -243,16 +243,43 @@ def test_damaged_types_without_declared_types_are_counted(tmp_path, caplog):
     from nerlab.data.prepare import prepare
 
     good = "".join(f"Ann{i}\tB-PER\nmet\tO\nOslo\tB-LOC\n\n" for i in range(6))
-    files = {"train": good + "Bob\tB-PE\n\n", "dev": good, "test": good + "Eve\tB-PER \nin\tO\nRome\tB-GPE\n\n"}
+    files = {"train": good + "Bob\tB-PE\n\n", "dev": good + "Ida\tB-PER X\n\n",
+             "test": good + "Eve\tB-PER \nin\tO\nRome\tB-GPE\n\n"}
     paths = {s: str(write(tmp_path, text, f"{s}.txt")) for s, text in files.items()}
     cfg = fetch_config(online=False, conll=conll_section(**paths, tag_col=1, sep="\t", docstart=None))
     with caplog.at_level("WARNING"):
         report = prepare("conll", cfg, PARAMS.seed, tmp_path / "out")
     checks = report["type_checks"]
-    assert checks["not_in_train"] == {"test: 'PER '": 1, "test: 'GPE'": 1}
+    assert checks["not_in_train"] == {"dev: 'PER X'": 1, "test: 'PER '": 1, "test: 'GPE'": 1}
     assert checks["rare_lookalikes"] == {"'PE'": {"mentions": 1, "like": ["PER"]},
                                          "'PER '": {"mentions": 1, "like": ["PER"]}}
+    assert checks["whitespace_in_type"] == {"'PER '": 1, "'PER X'": 1}  # a suffix after a space: a damaged tag
     assert "set data.conll.types to make these errors" in caplog.text
-    declared = fetch_config(online=False, conll=conll_section(**{**paths, "train": paths["dev"], "test": paths["dev"]},
+    clean = str(write(tmp_path, good, "clean.txt"))
+    declared = fetch_config(online=False, conll=conll_section(**{**paths, "train": clean, "dev": clean, "test": clean},
                                                               tag_col=1, sep="\t", docstart=None, types=["PER", "LOC"]))
     assert prepare("conll", declared, PARAMS.seed, tmp_path / "out2")["type_checks"] == {}
+
+
+def test_a_comment_line_without_comment_prefix_names_the_option(tmp_path):
+    path = write(tmp_path, "# id 123 domain=train\nAnn _ _ B-PER\n\n")
+    with pytest.raises(DataError, match="data.conll.comment_prefix") as err:
+        read_columns(path, ColumnSpec(token_col=0, tag_col=-1, docstart=None), "train", RepairLog())
+    assert str(err.value).startswith(f"{path}:1: ")
+
+
+def test_splits_in_different_folders_and_through_links(tmp_path):
+    from nerlab.data.prepare import prepare
+
+    store = tmp_path / "cache" / "ab" / "cdef"  # where DVC's cache (or any data store) keeps the real file
+    store.parent.mkdir(parents=True)
+    write(store.parent, "Ann B-PER\nmet O\nBob B-PER\n\n" * 5, "cdef")
+    (tmp_path / "train").mkdir()
+    (tmp_path / "train" / "train.txt").symlink_to(store)  # a link whose target has another name and folder
+    (tmp_path / "eval").mkdir()
+    test = write(tmp_path / "eval", "Eve B-PER\nsmiled O\n\n" * 3, "test.conll")
+    paths = {"train": str(tmp_path / "train" / "train.txt"), "test": str(test)}
+    cfg = fetch_config(online=False, conll=conll_section(**paths, tag_col=1, docstart=None))
+    report = prepare("conll", cfg, PARAMS.seed, tmp_path / "out")
+    assert set(report["raw_sha256"]) == {"train/train.txt", "eval/test.conll"}
+    assert report["splits"]["test"]["sentences"] == 3

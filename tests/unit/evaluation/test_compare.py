@@ -1,5 +1,7 @@
 """nerlab compare: two model folders tag the same sentences; a paired bootstrap says which is better."""
 
+import json
+
 import pytest
 
 from defaults import crf_config
@@ -40,3 +42,18 @@ def test_compare_names_what_it_cannot_read(tmp_path):
     (tmp_path / "dev.jsonl").write_text('{"tokens": ["a"], "tags": ["O"]}\n')
     with pytest.raises(NerlabError, match="holds no nerlab model"):
         compare(tmp_path, tmp_path, on=str(tmp_path / "dev.jsonl"))
+
+
+def test_models_with_different_label_sets_are_not_compared(tmp_path):
+    from nerlab.config.errors import NerlabError
+    from nerlab.evaluation.compare import compare
+
+    CRFTagger(crf_config(max_iterations=5, clusters=False), 42).fit(crf_rows(40, 0), tmp_path / "a")
+    only_people = [{**r, "tags": [t if t.endswith("PER") else "O" for t in r["tags"]]} for r in crf_rows(40, 0)]
+    CRFTagger(crf_config(max_iterations=5, clusters=False), 42).fit(only_people, tmp_path / "b")
+    dev = tmp_path / "dev.jsonl"
+    dev.write_text("".join(json.dumps(r) + "\n" for r in crf_rows(10, 1)))
+    with pytest.raises(NerlabError, match=r"different entity types \(A only: \['LOC'\], B only: \[\]\)"):
+        compare(tmp_path / "a", tmp_path / "b", on=str(dev))
+    with pytest.raises(NerlabError, match="resamples must be at least 1"):
+        compare(tmp_path / "a", tmp_path / "a", on=str(dev), resamples=0)

@@ -53,8 +53,10 @@ def test_span_confusion():
 
 
 def test_length_mismatch_is_an_error():
-    with pytest.raises(ValueError, match="sentence 0"):
-        score([["O", "O"]], [["O"]])
+    from nerlab.config.errors import NerlabError
+
+    with pytest.raises(NerlabError, match="sentence 1: 2 gold tags but 1 predicted"):
+        evaluate([["O", "O"]], [["O"]])
 
 
 def _random_fixture(seed: int, n: int = 300):
@@ -168,3 +170,20 @@ def test_classification_scores():
     assert s["weighted_f1"] == pytest.approx((1 + 2 * 2 / 3 + 1 + 2 / 3) / 5)
     counts = s["confusion"]["counts"]
     assert counts[TOPICS.index("Sport")][TOPICS.index("Other")] == 1 and sum(map(sum, counts)) == 5
+
+
+def test_the_two_sides_must_be_the_same_sentences_in_the_same_order():
+    from nerlab.config.errors import NerlabError
+
+    gold, pred = [["B-PER", "O"], ["O", "B-LOC"]], [["O", "B-LOC"], ["B-PER", "O"]]
+    with pytest.raises(NerlabError, match="sentence 1: gold id 'a' but predicted id 'b'"):
+        evaluate(gold, pred, gold_ids=["a", "b"], pred_ids=["b", "a"])
+    assert evaluate(gold, gold, gold_ids=["a", "b"], pred_ids=["a", "b"])["micro_f1"] == 1.0
+
+
+@pytest.mark.parametrize("bad", [["S-PER", "O"], ["B-PER", "E-PER"], ["B-PER", "PER"], ["B-PER", None]])
+def test_tags_that_are_not_iob2_are_one_line_errors(bad):
+    from nerlab.config.errors import NerlabError
+
+    with pytest.raises(NerlabError, match="is not an IOB2 tag"):
+        evaluate([["B-PER", "O"]], [bad])

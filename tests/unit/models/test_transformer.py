@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from defaults import train_config
+from nerlab.config.errors import NerlabError
 from nerlab.data.tags import is_valid_iob2, label_list
 from nerlab.models.transformer.alignment import Aligner, Example, merge_windows
 from nerlab.models.transformer.batching import LengthBucketBatches, collate, continuation_map
@@ -251,12 +252,14 @@ def test_saved_heads_load_as_weights_only(tiny, tmp_path):
     tagger.save(tmp_path / "model")
     heads = torch.load(tmp_path / "model" / "heads.pt", weights_only=True)  # plain tensors: no code runs
     assert heads and all(isinstance(v, torch.Tensor) for v in heads.values())
-    import pickle
 
     class Boom:
         def __reduce__(self):
             return (print, ("code ran",))
 
     torch.save({"x": Boom()}, tmp_path / "model" / "heads.pt")
-    with pytest.raises(pickle.UnpicklingError):
+    with pytest.raises(NerlabError, match="the manifest says"):  # the manifest catches the swap first
+        FinetunedTagger.load(tmp_path / "model", device="cpu")
+    (tmp_path / "model" / "manifest.json").unlink()  # without it, torch's weights-only load refuses the pickle
+    with pytest.raises(NerlabError, match="not a loadable nerlab model .*UnpicklingError"):
         FinetunedTagger.load(tmp_path / "model", device="cpu")

@@ -46,4 +46,4 @@ def test_predict_on_a_file_that_is_not_utf8_is_a_one_line_error(tmp_path, caplog
     with pytest.raises(SystemExit) as caught:
         main(["predict", "--model", str(tmp_path), "--file", str(bad)])
     assert caught.value.code == 1
-    assert f"{bad}:2: not UTF-8 (byte 0xFC)" in caplog.text
+    assert f"{bad}:2: not UTF-8 text (byte 0xFC)" in caplog.text

@@ -58,3 +58,22 @@ def test_models_a_standard_class_cannot_hold_are_refused(tiny, tmp_path):
         export(model_dir, tmp_path / "hf")
     with pytest.raises(NerlabError, match="no fine-tuned nerlab model"):
         export(tmp_path / "nowhere", tmp_path / "hf")
+
+
+@pytest.mark.parametrize("target", [".", "..", "models/finetune", "models", "data"])
+def test_export_never_writes_over_what_nerlab_did_not_write(tmp_path, monkeypatch, caplog, target):
+    from nerlab.cli import main
+
+    project = tmp_path / "project"
+    for folder in (".git", ".dvc", "data", "models/finetune"):
+        (project / folder).mkdir(parents=True)
+    (project / "data" / "train.jsonl").write_text("keep")
+    (project / "models/finetune/tagger.json").write_text("{}")
+    (project / "params.yaml").write_text("seed: 1\n")
+    before = sorted(str(p) for p in tmp_path.rglob("*"))
+    monkeypatch.chdir(project)
+    with pytest.raises(SystemExit) as code:
+        main(["export", "--model", "models/finetune", "--to", target])
+    assert code.value.code == 1 and "refusing" in caplog.text and "Traceback" not in caplog.text
+    assert sorted(str(p) for p in tmp_path.rglob("*")) == before
+    assert (project / "data" / "train.jsonl").read_text() == "keep"

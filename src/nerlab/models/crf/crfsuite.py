@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 from nerlab.config.errors import NerlabError
 from nerlab.config.schema import Crf
 from nerlab.data.tags import repair_iob2
+from nerlab.models import manifest
 from nerlab.models.crf.clusters import WordClusters
 from nerlab.models.crf.features import corpus_features
 from nerlab.models.crf.gazetteer import Gazetteer, jackknife_tags
@@ -119,12 +120,19 @@ class CRFTagger:
             self.gazetteer.save(model_dir / "gazetteer.json")
         config = {"crf": cfg.model_dump(), "seed": self.seed}
         (model_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+        manifest.write(model_dir, [f for f in ("model.crfsuite", "config.json", "clusters.npz", "gazetteer.json")
+                                   if (model_dir / f).is_file()])
         return self
 
     def predict(self, sentences: list[dict]) -> list[list[str]]:
         """IOB2 tags for each sentence; any invalid I- in the output is repaired (documented rule)."""
         X = self.features(sentences, "predict")
         return [repair_iob2(tags)[0] for tags in self.crf.predict(X)]
+
+    @property
+    def labels(self) -> list[str]:
+        """The tags this model can predict (learned from its training data)."""
+        return list(self.crf.classes_)
 
     @property
     def n_features(self) -> int:
@@ -135,8 +143,15 @@ class CRFTagger:
         model_dir = Path(model_dir)
         if not (model_dir / "model.crfsuite").is_file():
             raise NerlabError(f"no CRF model in {model_dir} (train it first: dvc repro crf)")
-        raw = json.loads((model_dir / "config.json").read_text())
-        clusters = WordClusters.load(model_dir / "clusters.npz") if (model_dir / "clusters.npz").is_file() else None
-        gazetteer = Gazetteer.load(model_dir / "gazetteer.json") if (model_dir / "gazetteer.json").is_file() else None
-        return cls(Crf.model_validate(raw["crf"]), raw["seed"], sklearn_crfsuite.CRF(model_filename=str(model_dir / "model.crfsuite")),
-                   clusters, gazetteer)
+        manifest.verify(model_dir)  # before CRFsuite (C code that trusts its file) reads anything
+        manifest.check_crfsuite(model_dir / "model.crfsuite")
+        try:
+            raw = json.loads((model_dir / "config.json").read_text())
+            config, seed = Crf.model_validate(raw["crf"]), int(raw["seed"])
+            clusters = WordClusters.load(model_dir / "clusters.npz") if (model_dir / "clusters.npz").is_file() else None
+            gazetteer = (Gazetteer.load(model_dir / "gazetteer.json") if (model_dir / "gazetteer.json").is_file()
+                         else None)
+        except manifest.DAMAGE as err:
+            raise manifest.damaged(model_dir, err) from None
+        return cls(config, seed, sklearn_crfsuite.CRF(model_filename=str(model_dir / "model.crfsuite")), clusters,
+                   gazetteer)

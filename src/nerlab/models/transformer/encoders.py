@@ -18,6 +18,11 @@ ALIASES = {
 }
 
 
+def alias_names() -> list[str]:
+    """Every short name an encoder (or decoder backbone) goes by offline: the params schema's did-you-mean."""
+    return sorted({*ALIASES, *parted.PARTED, *gguf.MODEL_ALIASES})
+
+
 def resolve(name: str) -> str:
     """A local folder path or a hub id for ``name`` (GGUF decoders: see :func:`load`)."""
     if parted.is_parted(name):

@@ -19,6 +19,7 @@ import torch
 from tqdm.auto import tqdm
 
 from nerlab.config.errors import NerlabError
+from nerlab.models import manifest
 from nerlab.models.transformer import encoders
 from nerlab.models.transformer.alignment import Aligner, Example, document_context, merge_windows
 from nerlab.models.transformer.batching import collate, sorted_batches
@@ -117,6 +118,11 @@ class FinetunedTagger:
             raise NerlabError("this model has no sequence head: it predicts tags, not classes")
         return self.analyse(rows, batch_size, progress)[1]
 
+    @property
+    def labels(self) -> list[str]:
+        """The tags this model can predict (its label space)."""
+        return list(self.space.tags)
+
     def save(self, folder: str | Path, extra: dict | None = None) -> None:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -132,6 +138,8 @@ class FinetunedTagger:
                 "max_context_sentences": self.max_context_sentences, "attention": self.attention,
                 "notes": self.notes, **(extra or {})}
         (folder / "tagger.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+        written = [p.relative_to(folder) for p in sorted((folder / "encoder").rglob("*")) if p.is_file()]
+        manifest.write(folder, [*written, "heads.pt", "tagger.json"])
 
     @classmethod
     def load(cls, folder: str | Path, device: str | None = None) -> "FinetunedTagger":
@@ -140,14 +148,20 @@ class FinetunedTagger:
         folder = Path(folder)
         if not (folder / "tagger.json").is_file():
             raise NerlabError(f"no fine-tuned model in {folder} (train it first: dvc repro finetune)")
-        meta = json.loads((folder / "tagger.json").read_text())
-        tokenizer = AutoTokenizer.from_pretrained(folder / "encoder")
-        encoder = AutoModel.from_pretrained(folder / "encoder")
-        attention = meta.get("attention", "bidirectional")
-        encoders.set_attention(encoder, attention)
-        space = LabelSpace(**meta["labels"])
-        model = TokenTagger(encoder, TaggerSpec(**meta["architecture"]), space.tags, space.coarse_tags, space.topics)
-        missing = model.load_state_dict(torch.load(folder / "heads.pt", map_location="cpu", weights_only=True), strict=False)
+        manifest.verify(folder)  # before torch and transformers read the weights
+        try:
+            meta = json.loads((folder / "tagger.json").read_text())
+            tokenizer = AutoTokenizer.from_pretrained(folder / "encoder")
+            encoder = AutoModel.from_pretrained(folder / "encoder")
+            attention = meta.get("attention", "bidirectional")
+            encoders.set_attention(encoder, attention)
+            space = LabelSpace(**meta["labels"])
+            model = TokenTagger(encoder, TaggerSpec(**meta["architecture"]), space.tags, space.coarse_tags,
+                                space.topics)
+            heads = torch.load(folder / "heads.pt", map_location="cpu", weights_only=True)  # never a pickle
+            missing = model.load_state_dict(heads, strict=False)
+        except manifest.DAMAGE as err:
+            raise manifest.damaged(folder, err) from None
         if missing.unexpected_keys or any(not k.startswith("encoder.") for k in missing.missing_keys):
             raise NerlabError(f"{folder / 'heads.pt'} does not match {folder / 'tagger.json'}")
         model.to(device or ("cuda" if torch.cuda.is_available() else "cpu")).eval()
