@@ -1,4 +1,5 @@
-"""The `nerlab` console command: `nerlab predict`, `report`, `compare`, `params`, `export`, `queue`, `findings`."""
+"""The `nerlab` console command: `nerlab predict`, `report`, `compare`, `params`, `export`, `queue`, `findings`,
+`grid`."""
 
 from __future__ import annotations
 
@@ -116,6 +117,24 @@ def _findings(args) -> None:
     print(findings.render(found))
 
 
+def _grid(args) -> None:
+    from nerlab.experiments import findings, grid, variants
+
+    if args.findings == bool(args.variants):
+        raise NerlabError("grid run: name a variant set (e.g. paper000) or --findings, not both")
+    if args.findings:
+        chosen = findings.side_experiments(findings.load_spec(), args.only, args.set or [])
+    else:
+        chosen = variants.chosen(args.variants, args.set or [], args.only, args.small)
+    options = grid.Options(address=args.address, cpus_per_trial=args.cpus_per_trial,
+                           gpus_per_trial=args.gpus_per_trial, max_retries=args.max_retries,
+                           git_remote=args.git_remote, dvc_remote=args.dvc_remote, tracking_uri=args.tracking_uri,
+                           mlflow_host=args.mlflow_host, workdir=args.workdir)
+    code = grid.run(chosen, options)
+    if code:
+        sys.exit(code)
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -156,6 +175,25 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("--dry-run", action="store_true", help="queue: print the dvc commands without running them")
     f.add_argument("--set", action="append", metavar="KEY=VALUE", help="queue: an extra override for every side")
     f.add_argument("--rerun", action="store_true", help="queue: also the sides that already have an experiment")
+    g = sub.add_parser("grid", help="run a variant set or the findings' sides as DVC experiments on a Ray cluster")
+    g.add_argument("action", choices=("run",))
+    g.add_argument("variants", nargs="?", help="a variant set in configs/ (or --findings)")
+    g.add_argument("--findings", action="store_true", help="the sides of the claims in configs/findings.yaml")
+    g.add_argument("--only", nargs="+", help="only these variants (or claims, with --findings)")
+    g.add_argument("--set", action="append", metavar="KEY=VALUE", help="an extra override for every experiment")
+    g.add_argument("--small", action="store_true", help="the set's CPU-sized grid (its `small` section)")
+    g.add_argument("--address", help="a Ray cluster: auto or HOST:PORT (default: start a local one on loopback)")
+    g.add_argument("--cpus-per-trial", type=float, default=1, help="CPUs per trial; also its threads (default 1)")
+    g.add_argument("--gpus-per-trial", type=float, default=0)
+    g.add_argument("--max-retries", type=int, default=3, help="re-runs of a trial whose node died (default 3)")
+    g.add_argument("--git-remote", help="git remote (name or URL) for the experiments (default: .nerlab/grid/"
+                   "experiments.git)")
+    g.add_argument("--dvc-remote", help="DVC remote (name or URL) for the outputs (default: the project's default "
+                   "remote, else .nerlab/grid/dvc-store)")
+    g.add_argument("--tracking-uri", help="MLflow tracking server (default: MLFLOW_TRACKING_URI, else a local "
+                   "mlflow server over mlflow.db, started and stopped here)")
+    g.add_argument("--mlflow-host", default="127.0.0.1", help="the address the local mlflow server listens on")
+    g.add_argument("--workdir", help="where nodes clone the project (default: their temp dir)")
     m = sub.add_parser("compare", help="is model B better than model A? both tag the same sentences; paired bootstrap")
     m.add_argument("model_a", help="a trained model folder, e.g. models/crf")
     m.add_argument("model_b", help="another, e.g. one an experiment made: dvc get . models/crf --rev EXP -o DIR")
@@ -165,7 +203,7 @@ def main(argv: list[str] | None = None) -> None:
     m.add_argument("--seed", type=int, default=0, help="the bootstrap's seed")
     args = parser.parse_args(argv)
     commands = {"predict": _predict, "params": _params, "export": _export, "report": _report, "queue": _queue, "findings": _findings,
-                "compare": _compare}
+                "compare": _compare, "grid": _grid}
     if args.verbose:
         os.environ[VERBOSE_ENV] = "1"
     entry(commands[args.command], args.command)(args)

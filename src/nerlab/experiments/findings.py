@@ -89,16 +89,22 @@ def experiments(spec: dict, name: str, set_name: str) -> list[tuple[str, int | N
     return [(f"{PREFIX}{name}-s{seed}", int(seed)) for seed in seeds]
 
 
-def queue_commands(spec: dict, only: list[str] | None = None, extra: list[str] = ()) -> list[list[str]]:
+def side_experiments(spec: dict, only: list[str] | None = None, extra: list[str] = ()) -> list[variants.Experiment]:
+    """The DVC experiments the chosen claims' sides need: the side's overrides, the set's findings overrides, the
+    seed, then ``extra``."""
     extra_overrides = variants.parse_overrides(list(extra))
-    commands = []
+    found = []
     for name, set_name in sides(spec, only).items():
         side = side_variant(spec, name, set_name)
         merged = {**side["set"], **spec["sets"][set_name].get("set", {})}
         for experiment, seed in experiments(spec, name, set_name):
             seeded = {"train_seed": seed} if seed is not None else {}
-            commands.append(variants.queue_command(experiment, side["target"], {**merged, **seeded, **extra_overrides}))
-    return commands
+            found.append(variants.Experiment(experiment, side["target"], {**merged, **seeded, **extra_overrides}))
+    return found
+
+
+def queue_commands(spec: dict, only: list[str] | None = None, extra: list[str] = ()) -> list[list[str]]:
+    return [e.queue_command() for e in side_experiments(spec, only, extra)]
 
 
 def queue(only: list[str] | None = None, dry_run: bool = False, extra: list[str] = (), rerun: bool = False,

@@ -16,6 +16,7 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -69,18 +70,43 @@ def parse_overrides(items: list[str]) -> dict:
     return out
 
 
+@dataclass(frozen=True)
+class Experiment:
+    """One DVC experiment: its name, the stage it runs (None: the whole pipeline) and its ``-S`` overrides.
+    The same experiment whether it is queued locally (``dvc exp run --queue``) or run on a Ray node."""
+
+    name: str
+    target: str | None
+    overrides: dict = field(default_factory=dict)
+
+    def run_args(self) -> list[str]:
+        """``-n NAME [TARGET] -S key=value ...``: what follows ``dvc exp run``."""
+        args = ["-n", self.name, *([self.target] if self.target else [])]
+        for key, value in self.overrides.items():
+            args += ["-S", f"{key}={_value(value)}"]
+        return args
+
+    def queue_command(self) -> list[str]:
+        return ["dvc", "exp", "run", "--queue", *self.run_args()]
+
+
 def queue_command(name: str, target: str | None, overrides: dict) -> list[str]:
     """``dvc exp run --queue -n NAME [TARGET] -S key=value ...``."""
-    args = ["dvc", "exp", "run", "--queue", "-n", name, *([target] if target else [])]
-    for key, value in overrides.items():
-        args += ["-S", f"{key}={_value(value)}"]
-    return args
+    return Experiment(name, target, overrides).queue_command()
+
+
+def set_experiments(spec: dict, extra: list[str] = (), only: list[str] | None = None) -> list[Experiment]:
+    """Every variant of a set (or ``only`` these) as an experiment: ``common``, its own overrides, then ``extra``."""
+    extra_overrides = parse_overrides(list(extra))  # parsed once: they apply to every variant
+    unknown = set(only or []) - set(spec["variants"])
+    if unknown:
+        raise NerlabError(f"unknown variants {sorted(unknown)}; known: {', '.join(spec['variants'])}")
+    return [Experiment(name, spec.get("target"), {**spec.get("common", {}), **overrides, **extra_overrides})
+            for name, overrides in spec["variants"].items() if not only or name in only]
 
 
 def queue_commands(spec: dict, extra: list[str] = (), only: list[str] | None = None) -> list[list[str]]:
-    extra_overrides = parse_overrides(list(extra))  # parsed once: they apply to every variant
-    return [queue_command(name, spec.get("target"), {**spec.get("common", {}), **overrides, **extra_overrides})
-            for name, overrides in spec["variants"].items() if not only or name in only]
+    return [e.queue_command() for e in set_experiments(spec, extra, only)]
 
 
 def small_grid(spec: dict, extra: list[str], only: list[str] | None) -> tuple[list[str], list[str]]:
@@ -95,12 +121,17 @@ def small_grid(spec: dict, extra: list[str], only: list[str] | None) -> tuple[li
     return overrides + list(extra), only or list(small.get("only", [])) or None
 
 
-def queue(name: str, extra: list[str] = (), only: list[str] | None = None, dry_run: bool = False,
-          small: bool = False) -> list[list[str]]:
+def chosen(name: str, extra: list[str] = (), only: list[str] | None = None, small: bool = False) -> list[Experiment]:
+    """The experiments ``nerlab queue`` and ``nerlab grid run`` take from a variant set and their options."""
     spec = load(name)
     if small:
         extra, only = small_grid(spec, list(extra), only)
-    return submit(queue_commands(spec, extra, only), dry_run,
+    return set_experiments(spec, extra, only)
+
+
+def queue(name: str, extra: list[str] = (), only: list[str] | None = None, dry_run: bool = False,
+          small: bool = False) -> list[list[str]]:
+    return submit([e.queue_command() for e in chosen(name, extra, only, small)], dry_run,
                   "queued; run them with: dvc queue start -j 1   (progress: dvc queue status)")
 
 
