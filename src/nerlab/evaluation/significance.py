@@ -29,14 +29,33 @@ def strict_spans(tags: list[str]) -> set[tuple[int, int, str]]:
 def sentence_counts(gold: list[list[str]], pred: list[list[str]]):
     """Per sentence: (correct entities, predicted entities, gold entities), strict IOB2. Summed over any set of
     sentences they give that set's micro P/R/F1, which is what the bootstrap resamples."""
+    return type_counts(gold, pred).sum(axis=1)
+
+
+def entity_types(*tag_lists) -> list[str]:
+    """Every entity type in any of the tag sequences, sorted (seqeval's macro average runs over these)."""
+    return sorted({split_tag(tag)[1] for tags in tag_lists for sentence in tags for tag in sentence
+                   if tag != "O"})
+
+
+def type_counts(gold: list[list[str]], pred: list[list[str]], types: list[str] | None = None):
+    """Per sentence and entity type: (correct, predicted, gold) entities, strict IOB2; shape (sentences, types, 3).
+    ``types`` fixes the columns (default: every type in gold or pred)."""
     import numpy as np
 
     _check(gold, pred)
-    rows = []
-    for g, p in zip(gold, pred):
+    types = types if types is not None else entity_types(gold, pred)
+    column = {t: i for i, t in enumerate(types)}
+    counts = np.zeros((len(gold), len(types), 3), dtype=np.int64)
+    for row, (g, p) in enumerate(zip(gold, pred)):
         gs, ps = strict_spans(g), strict_spans(p)
-        rows.append((len(gs & ps), len(ps), len(gs)))
-    return np.array(rows, dtype=np.int64).reshape(-1, 3)
+        for span in gs & ps:
+            counts[row, column[span[2]], 0] += 1
+        for span in ps:
+            counts[row, column[span[2]], 1] += 1
+        for span in gs:
+            counts[row, column[span[2]], 2] += 1
+    return counts
 
 
 def _micro_f1(counts):
@@ -48,50 +67,140 @@ def _micro_f1(counts):
     return np.where(denominator > 0, 2 * correct / np.maximum(denominator, 1), 0.0)
 
 
+METRICS = ("micro", "macro")
+
+
+def score(counts, metric: str = "micro"):
+    """F1 from summed per-type counts (..., types, 3): ``micro`` pools the types, ``macro`` averages their F1
+    (seqeval's macro average over the types in gold or predictions)."""
+    if metric == "micro":
+        return _micro_f1(counts.sum(axis=-2))
+    if metric == "macro":
+        return _micro_f1(counts).mean(axis=-1)
+    raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+
+
+def _units(counts, groups):
+    """Counts summed per resampling unit: each sentence, or each group (document) of sentences."""
+    import numpy as np
+
+    if groups is None:
+        return counts
+    keys, index = np.unique(np.asarray(groups), return_inverse=True)
+    out = np.zeros((counts.shape[0], len(keys), *counts.shape[2:]), dtype=counts.dtype)
+    np.add.at(out, (slice(None), index), counts)
+    return out
+
+
+def bootstrap_counts(a, b, resamples: int = 10000, seed: int = 0, confidence: float = 0.95,
+                     resample_seeds: bool = True, metric: str = "micro", groups=None,
+                     margin: float | None = None, chunk: int = 500) -> dict:
+    """Paired bootstrap of ``score(B) - score(A)`` from per-sentence, per-type counts.
+
+    ``a`` and ``b`` have shape (runs, sentences, types, 3), one run per seed, on the same sentences. Each
+    resample draws the units (sentences, or whole groups such as documents when ``groups`` gives each
+    sentence's group) with replacement once and scores every run of both sides on that draw (the pairing);
+    with ``resample_seeds`` each side's runs are drawn with replacement too, so the interval carries the
+    seeds' spread as well as the test set's sampling. The statistic is the mean score of B's drawn runs
+    minus A's.
+
+    Returns the observed difference, the percentile interval at ``confidence``, two-sided and one-sided
+    bootstrap p-values ((k + 1) / (R + 1), so never 0) and, with ``margin``, the two one-sided tests (TOST)
+    of equivalence: ``p_equivalent`` = max(P(diff <= -margin), P(diff >= margin)) and the
+    (1 - 2 alpha) interval that lies inside (-margin, margin) exactly when p_equivalent < alpha.
+    """
+    import numpy as np
+
+    a, b = np.asarray(a), np.asarray(b)
+    if a.ndim != 4 or b.ndim != 4 or a.shape[1:] != b.shape[1:] or not len(a) or not len(b):
+        raise ValueError(f"each side needs counts of shape (runs >= 1, sentences, types, 3), got {a.shape} "
+                         f"and {b.shape}")
+    if resamples < 1:
+        raise ValueError(f"resamples must be >= 1, got {resamples}")
+    units_a, units_b = _units(a, groups), _units(b, groups)
+    n_units = units_a.shape[1]
+    rng = np.random.default_rng(seed)
+    flat_a = units_a.transpose(1, 0, 2, 3).reshape(n_units, -1).astype(np.float64)
+    flat_b = units_b.transpose(1, 0, 2, 3).reshape(n_units, -1).astype(np.float64)
+    diffs = np.empty(resamples)
+    for start in range(0, resamples, chunk):
+        size = min(chunk, resamples - start)
+        weights = rng.multinomial(n_units, np.full(n_units, 1 / n_units), size=size).astype(np.float64)
+
+        def side(flat, runs):  # (size,) mean score over the side's (drawn) runs
+            summed = (weights @ flat).reshape(size, runs, *a.shape[2:])
+            f1 = score(summed, metric)  # (size, runs)
+            if resample_seeds:
+                f1 = np.take_along_axis(f1, rng.integers(0, runs, size=f1.shape), axis=1)
+            return f1.mean(axis=1)
+
+        diffs[start:start + size] = side(flat_b, len(b)) - side(flat_a, len(a))
+    f1_a, f1_b = score(a.sum(axis=1), metric), score(b.sum(axis=1), metric)
+    tail = (1 - confidence) / 2
+    low, high = np.quantile(diffs, [tail, 1 - tail])
+    std = (lambda x: float(np.std(x, ddof=1)) if len(x) > 1 else 0.0)
+    p = (lambda k: float((k + 1) / (resamples + 1)))
+    below, above = int((diffs <= 0).sum()), int((diffs >= 0).sum())
+    out = {"metric": metric, "difference": float(f1_b.mean() - f1_a.mean()), "low": float(low), "high": float(high),
+           "confidence": confidence, "resamples": resamples, "sentences": a.shape[1], "units": n_units,
+           "resampled": ("documents" if groups is not None else "sentences") + (" and seeds" if resample_seeds else ""),
+           "a": {"runs": len(a), "mean": float(f1_a.mean()), "std": std(f1_a), "per_run": f1_a.tolist()},
+           "b": {"runs": len(b), "mean": float(f1_b.mean()), "std": std(f1_b), "per_run": f1_b.tolist()},
+           "p_b_not_better": p(below), "p_b_not_worse": p(above), "p_two_sided": min(1.0, 2 * p(min(below, above)))}
+    if margin is not None:
+        if margin <= 0:
+            raise ValueError(f"margin must be > 0, got {margin}")
+        alpha = 1 - confidence
+        eq_low, eq_high = np.quantile(diffs, [alpha, 1 - alpha])
+        out.update(margin=margin, p_equivalent=max(p(int((diffs <= -margin).sum())), p(int((diffs >= margin).sum()))),
+                   equivalence_interval=[float(eq_low), float(eq_high)])
+    return out
+
+
 def paired_bootstrap(gold: list[list[str]], runs_a: list[list[list[str]]], runs_b: list[list[list[str]]],
                      resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
-                     resample_seeds: bool = True) -> dict:
-    """Paired bootstrap over test sentences of the micro-F1 difference ``B - A``.
-
-    ``runs_a`` and ``runs_b`` hold one prediction set per seed (any number, on the same sentences as ``gold``).
-    Each resample draws the sentences with replacement once and scores every run of both sides on that same
-    draw (the pairing); with ``resample_seeds`` it also draws each side's runs with replacement, so the
-    interval carries the training randomness between seeds as well as the test set's sampling. The
-    statistic is mean micro-F1 of B's (drawn) runs minus that of A's. Returns the observed difference, the
-    percentile interval at ``confidence``, the per-seed means and standard deviations, and the share of
-    resamples in which B is not better (a one-sided p-value for "B > A").
-    """
+                     resample_seeds: bool = True, metric: str = "micro", groups=None,
+                     margin: float | None = None) -> dict:
+    """:func:`bootstrap_counts` from tag sequences: ``runs_a`` and ``runs_b`` hold one prediction set per seed
+    (any number, on the same sentences as ``gold``)."""
     import numpy as np
 
     if not runs_a or not runs_b:
         raise ValueError("each side needs at least one run")
-    if resamples < 1:
-        raise ValueError(f"resamples must be >= 1, got {resamples}")
-    a = np.stack([sentence_counts(gold, p) for p in runs_a])  # (runs, sentences, 3)
-    b = np.stack([sentence_counts(gold, p) for p in runs_b])
-    n = len(gold)
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, n, size=(resamples, n))
-    weights = np.zeros((resamples, n), dtype=np.int64)  # how often each sentence is drawn per resample
-    np.add.at(weights, (np.arange(resamples)[:, None], draws), 1)
+    types = entity_types(gold, *runs_a, *runs_b)
+    a = np.stack([type_counts(gold, p, types) for p in runs_a])
+    b = np.stack([type_counts(gold, p, types) for p in runs_b])
+    return bootstrap_counts(a, b, resamples, seed, confidence, resample_seeds, metric, groups, margin)
 
-    def side(counts):  # (resamples,) mean micro-F1 over the side's (drawn) runs
-        f1 = _micro_f1(np.einsum("rn,knc->rkc", weights, counts))  # (resamples, runs)
-        if resample_seeds:
-            f1 = np.take_along_axis(f1, rng.integers(0, f1.shape[1], size=f1.shape), axis=1)
-        return f1.mean(axis=1)
 
-    diffs = side(b) - side(a)
-    f1_a, f1_b = _micro_f1(a.sum(axis=1)), _micro_f1(b.sum(axis=1))
-    tail = (1 - confidence) / 2
-    low, high = np.quantile(diffs, [tail, 1 - tail])
-    std = (lambda x: float(np.std(x, ddof=1)) if len(x) > 1 else 0.0)
-    return {"difference": float(f1_b.mean() - f1_a.mean()), "low": float(low), "high": float(high),
-            "confidence": confidence, "resamples": resamples, "sentences": n,
-            "resampled": "sentences and seeds" if resample_seeds else "sentences",
-            "a": {"runs": len(runs_a), "mean": float(f1_a.mean()), "std": std(f1_a), "per_run": f1_a.tolist()},
-            "b": {"runs": len(runs_b), "mean": float(f1_b.mean()), "std": std(f1_b), "per_run": f1_b.tolist()},
-            "p_b_not_better": float((diffs <= 0).mean())}
+def holm(pvalues: list[float]) -> list[float]:
+    """Holm's step-down adjustment of a family's p-values (statsmodels' ``multipletests``), in the given order."""
+    if not pvalues:
+        return []
+    from statsmodels.stats.multitest import multipletests
+
+    return [float(p) for p in multipletests(pvalues, method="holm")[1]]
+
+
+def judge(result: dict, expected: int, p_adjusted: float, alpha: float = 0.05, family: int = 1) -> str:
+    """A verdict from the claim's own test at its family-adjusted p-value.
+
+    Directional claims (``expected`` +1 "B > A", -1 "B < A"): ``holds`` when the adjusted two-sided p is below
+    ``alpha`` and the difference has the expected sign, ``fails`` when it is below alpha with the other sign,
+    else ``inconclusive``. A claim of no difference (``expected`` 0; ``p_adjusted`` is the TOST p):
+    ``equivalent`` when the adjusted TOST p is below alpha, else ``different`` when the two-sided p times the
+    family size (Bonferroni, as the claim's second test) is below alpha, else ``not shown equivalent``."""
+    if expected == 0:
+        if "p_equivalent" not in result:
+            raise ValueError("a no-difference claim needs an equivalence margin")
+        if p_adjusted < alpha:
+            return "equivalent"
+        return "different" if result["p_two_sided"] * family < alpha else "not shown equivalent"
+    if expected not in (1, -1):
+        raise ValueError(f"expected must be +1, -1 or 0, got {expected}")
+    if p_adjusted >= alpha:
+        return "inconclusive"
+    return "holds" if (result["difference"] > 0) == (expected == 1) else "fails"
 
 
 def verdict(low: float, high: float, expected: int) -> str:

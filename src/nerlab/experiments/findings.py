@@ -22,7 +22,7 @@ import yaml
 
 from nerlab.config import paths
 from nerlab.config.errors import NerlabError
-from nerlab.evaluation.significance import paired_bootstrap, verdict
+from nerlab.evaluation.significance import holm, judge, paired_bootstrap
 from nerlab.experiments import variants
 
 log = logging.getLogger(__name__)
@@ -174,35 +174,81 @@ def merge_runs(parts: list[tuple], where: str) -> tuple:
     return ids, gold, preds
 
 
-def evaluate_claim(claim: dict, a: tuple, b: tuple, spec: dict) -> dict:
+def claim_margin(claim: dict, spec: dict) -> float | None:
+    """The equivalence margin of a no-difference claim (its own ``margin``, else the spec's); None otherwise."""
+    if claim["expected"] != 0:
+        return None
+    margin = claim.get("margin", spec.get("margin"))
+    if margin is None:
+        raise NerlabError(f"{SPEC}: claim {claim['id']} expects no difference but no margin is declared "
+                          "(the claim's `margin` or a top-level `margin`, in F1 as a fraction, e.g. 0.01)")
+    return float(margin)
+
+
+def evaluate_claim(claim: dict, a: tuple, b: tuple, spec: dict, groups: list | None = None,
+                   metric: str = "micro") -> dict:
+    """One claim's paired bootstrap (``groups``: each test sentence's resampling unit, e.g. its document). The
+    verdict comes from the family-adjusted p-value (:func:`judge_family`); alone, the claim is its own family."""
     ids_a, gold, runs_a = a
     ids_b, _, runs_b = b
     if ids_a != ids_b:
         raise NerlabError(f"claim {claim['id']}: the two sides were scored on different test sentences")
+    margin = claim_margin(claim, spec)
     result = paired_bootstrap(gold, runs_a, runs_b, int(spec["resamples"]), int(spec.get("bootstrap_seed", 0)),
-                              float(spec["confidence"]))
-    return {"id": claim["id"], "paper": claim["paper"], "claim": claim["claim"], "a": claim["a"], "b": claim["b"],
-            "expected": claim["expected"],
-            "ours": {"a": {k: result["a"][k] for k in ("mean", "std", "runs", "per_run")},
-                     "b": {k: result["b"][k] for k in ("mean", "std", "runs", "per_run")}},
-            "paper_numbers": {"a": claim.get("paper_a"), "b": claim.get("paper_b")},
-            "difference": result["difference"], "interval": [result["low"], result["high"]],
-            "confidence": result["confidence"], "resamples": result["resamples"], "sentences": result["sentences"],
-            "resampled": result["resampled"],
-            "p_b_not_better": result["p_b_not_better"],
-            "verdict": verdict(result["low"], result["high"], claim["expected"]),
-            "command": f"nerlab findings queue --only {claim['id']} && dvc exp run --run-all -j 1 && "
-                       f"nerlab findings collect"}
+                              float(spec["confidence"]), metric=metric, groups=groups, margin=margin)
+    found = {"id": claim["id"], "paper": claim["paper"], "claim": claim["claim"], "a": claim["a"], "b": claim["b"],
+             "expected": claim["expected"], "metric": f"{metric}_f1",
+             "ours": {"a": {k: result["a"][k] for k in ("mean", "std", "runs", "per_run")},
+                      "b": {k: result["b"][k] for k in ("mean", "std", "runs", "per_run")}},
+             "paper_numbers": {"a": claim.get("paper_a"), "b": claim.get("paper_b")},
+             "difference": result["difference"], "interval": [result["low"], result["high"]],
+             "confidence": result["confidence"], "resamples": result["resamples"], "sentences": result["sentences"],
+             "units": result["units"], "resampled": result["resampled"],
+             "p_b_not_better": result["p_b_not_better"], "p_two_sided": result["p_two_sided"],
+             "test": "equivalence (TOST)" if margin is not None else "two-sided",
+             "p": result["p_equivalent"] if margin is not None else result["p_two_sided"],
+             "command": f"nerlab findings queue --only {claim['id']} && dvc exp run --run-all -j 1 && "
+                        f"nerlab findings collect"}
+    if margin is not None:
+        found.update(margin=margin, p_equivalent=result["p_equivalent"],
+                     equivalence_interval=result["equivalence_interval"])
+    return judge_family([found], 1 - float(spec["confidence"]))[0]
+
+
+def judge_family(findings: list[dict], alpha: float) -> list[dict]:
+    """Holm's correction across each paper's claims (the family), then each claim's verdict at its adjusted p."""
+    papers: dict[str, list[dict]] = {}
+    for f in findings:
+        papers.setdefault(f["paper"], []).append(f)
+    for family in papers.values():
+        for f, adjusted in zip(family, holm([f["p"] for f in family])):
+            f["p_holm"], f["family_size"] = adjusted, len(family)
+            f["verdict"] = judge(f, f["expected"], adjusted, alpha, len(family))
+    return findings
+
+
+def _groups(fs, dataset: str, ids: list[str]) -> list | None:
+    """Each test sentence's document (the resampling unit of a corpus with documents), from the prepared test
+    split at the experiment's commit; None when the corpus has no documents (then sentences are the units)."""
+    path = f"data/prepared/{dataset}/test.jsonl"
+    if not fs.exists(path):
+        return None
+    with fs.open(path) as handle:
+        doc_of = {r["id"]: r.get("doc_id") for r in map(json.loads, handle.read().decode("utf-8").splitlines())}
+    docs = [doc_of.get(i) for i in ids]
+    return docs if all(docs) else None
 
 
 def collect(spec: dict, repo: str = ".", only: list[str] | None = None, dataset: str | None = None) -> list[dict]:
-    """Every chosen claim whose two sides ran; ``dataset`` (default: params.yaml's) names the predictions."""
+    """Every chosen claim whose two sides ran, judged per paper with Holm's correction. A side's dataset is its
+    overrides' ``dataset``, else ``dataset`` (default: params.yaml's); the set's ``metric`` (micro or macro) is
+    the claim's statistic; documents are the resampling units where the test split has them."""
     from dvc.api import DVCFileSystem
 
     from nerlab.config.params import load_params
     from nerlab.config.schema import validate
 
-    dataset = dataset or validate(load_params(Path(repo) / paths.PARAMS)).dataset
+    default = dataset or validate(load_params(Path(repo) / paths.PARAMS)).dataset
     revs = variants.experiment_revs(repo)
     cache: dict[str, tuple] = {}
     findings = []
@@ -215,13 +261,18 @@ def collect(spec: dict, repo: str = ".", only: list[str] | None = None, dataset:
             continue
         for side in (claim["a"], claim["b"]):
             if side not in cache:
-                where = side_variant(spec, side, set_name)["predictions"].format(dataset=dataset)
-                cache[side] = merge_runs([read_runs(DVCFileSystem(repo, rev=revs[e]), where)
-                                          for e, _ in experiments(spec, side, set_name)], f"{side}: {where}")
-        findings.append(evaluate_claim(claim, cache[claim["a"]], cache[claim["b"]], spec))
-        f = findings[-1]
-        log.info("%s: %s (difference %+.4f, %d%% interval [%+.4f, %+.4f])", claim["id"], f["verdict"],
-                 f["difference"], round(100 * f["confidence"]), *f["interval"])
+                variant = side_variant(spec, side, set_name)
+                data = {**variant["set"], **spec["sets"][set_name].get("set", {})}.get("dataset", default)
+                where = variant["predictions"].format(dataset=data)
+                systems = [DVCFileSystem(repo, rev=revs[e]) for e, _ in experiments(spec, side, set_name)]
+                runs = merge_runs([read_runs(fs, where) for fs in systems], f"{side}: {where}")
+                cache[side] = (runs, _groups(systems[0], data, runs[0]))
+        (a, groups), (b, _) = cache[claim["a"]], cache[claim["b"]]
+        findings.append(evaluate_claim(claim, a, b, spec, groups, spec["sets"][set_name].get("metric", "micro")))
+    judge_family(findings, 1 - float(spec["confidence"]))
+    for f in findings:
+        log.info("%s: %s (difference %+.4f, %d%% interval [%+.4f, %+.4f], p %.4f, Holm %.4f)", f["id"],
+                 f["verdict"], f["difference"], round(100 * f["confidence"]), *f["interval"], f["p"], f["p_holm"])
     return findings
 
 
@@ -233,13 +284,16 @@ def write(findings: list[dict], out: Path = OUT) -> None:
 
 def render(findings: list[dict]) -> str:
     head = ("| paper | claim | a | b | ours a (mean +- std) | ours b | paper a / b | difference b - a | "
-            "95% interval | verdict | seeds |")
-    lines = [head, "|" + "---|" * 11]
+            "95% interval | p (Holm) | verdict | seeds |")
+    lines = [head, "|" + "---|" * 12]
     for f in findings:
         a, b = f["ours"]["a"], f["ours"]["b"]
         pa, pb = f["paper_numbers"]["a"], f["paper_numbers"]["b"]
+        test = f" TOST +-{f['margin']:.3f}" if "margin" in f else ""
+        p = f"{f['p']:.4f} ({f['p_holm']:.4f}){test}" if "p_holm" in f else "-"
         lines.append(f"| {f['paper']} | {f['claim']} | {f['a']} | {f['b']} | {a['mean']:.4f} +- {a['std']:.4f} | "
                      f"{b['mean']:.4f} +- {b['std']:.4f} | {pa if pa is not None else '-'} / "
                      f"{pb if pb is not None else '-'} | {f['difference']:+.4f} | "
-                     f"[{f['interval'][0]:+.4f}, {f['interval'][1]:+.4f}] | {f['verdict']} | {a['runs']} / {b['runs']} |")
+                     f"[{f['interval'][0]:+.4f}, {f['interval'][1]:+.4f}] | {p} | {f['verdict']} | "
+                     f"{a['runs']} / {b['runs']} |")
     return "\n".join(lines)

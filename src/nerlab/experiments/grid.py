@@ -85,13 +85,15 @@ def local_names(project: Path, sha: str) -> set[str]:
     return {ref[len(prefix):] for ref in out.stdout.split()}
 
 
-def publish_baseline(project: Path, sha: str, stores: trial.Stores) -> None:
-    """The baseline commit to the git remote (a ref of nerlab's, not a branch) and its outputs to the DVC remote,
-    so nodes start from it and pull the stages the experiments leave unchanged instead of re-running them."""
+def publish_baseline(project: Path, sha: str, stores: trial.Stores, targets: set[str | None]) -> None:
+    """The baseline commit to the git remote (a ref of nerlab's, not a branch) and the outputs of the experiments'
+    target stages and everything upstream to the DVC remote, so nodes start from it and pull the stages the
+    experiments leave unchanged instead of re-running them."""
     pushed = _git(project, "push", "-q", stores.git_remote, f"{sha}:{trial.BASELINE_REFS}/{sha}")
     if pushed.returncode != 0:
         raise NerlabError(f"git push of {sha[:8]} to {stores.git_remote} failed: {pushed.stderr.strip()[-300:]}")
-    outputs = _dvc(project, "push", "-q", "-r", trial.DVC_REMOTE)
+    stages = [] if None in targets else ["--with-deps", *sorted(targets)]
+    outputs = _dvc(project, "push", "-q", "-r", trial.DVC_REMOTE, *stages)
     if outputs.returncode != 0:  # some outputs not in this cache: nodes re-run those stages
         log.warning("dvc push to %s: %s (nodes will run what they cannot pull)", stores.dvc_remote,
                     trial.last_error(outputs.stdout + outputs.stderr))
@@ -172,7 +174,7 @@ def run(experiments: list[Experiment], options: Options, project: Path = Path(".
     try:
         with shared.opened(project, options.git_remote, options.dvc_remote, options.tracking_uri,
                            options.mlflow_host) as stores:
-            publish_baseline(project, sha, stores)
+            publish_baseline(project, sha, stores, {e.target for e in experiments})
             here = local_names(project, sha)
             todo = []
             for e in experiments:

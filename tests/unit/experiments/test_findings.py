@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from nerlab.config.errors import NerlabError
+from nerlab.evaluation.significance import holm
 from nerlab.experiments import findings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -88,8 +89,17 @@ def test_a_claim_from_prediction_files(tmp_path):
     assert found["verdict"] == "holds" and found["interval"][0] > 0 and found["ours"]["b"]["runs"] == 3
     assert found["ours"]["b"]["mean"] > found["ours"]["a"]["mean"] and "nerlab findings" in found["command"]
     table = findings.render([found])
-    assert "| 003 | b beats a | A | B |" in table and "| holds | 3 / 3 |" in table
+    assert "| 003 | b beats a | A | B |" in table and "| holds | 3 / 3 |" in table and "| 0.0040 (0.0040) | holds" in table  # 2 / (500 + 1)
     assert findings.evaluate_claim({**claim, "expected": -1}, a, b, spec)["verdict"] == "fails"
+    assert found["p_holm"] == found["p"] == found["p_two_sided"] and found["test"] == "two-sided"
+    # a family: Holm's adjustment across one paper's claims, verdicts at the adjusted p
+    same = findings.evaluate_claim({**claim, "id": "same", "expected": 0, "margin": 0.05}, a, a, spec)
+    assert same["test"] == "equivalence (TOST)" and same["verdict"] == "equivalent" and same["margin"] == 0.05
+    family = findings.judge_family([dict(found), dict(same), {**found, "id": "other", "paper": "002"}], 0.05)
+    assert [f["p_holm"] for f in family[:2]] == pytest.approx(holm([found["p"], same["p"]]))
+    assert family[2]["p_holm"] == family[2]["p"] and family[0]["family_size"] == 2
+    with pytest.raises(NerlabError, match="no margin is declared"):
+        findings.evaluate_claim({**claim, "expected": 0}, a, b, spec)
     one = [findings.read_runs(fs, str(tmp_path / "a" / f"repeat-{i}.test.jsonl")) for i in (1, 2, 3)]
     assert findings.merge_runs(one, "a") == a  # one experiment per seed gives the same side
     with pytest.raises(NerlabError, match="different test sentences"):

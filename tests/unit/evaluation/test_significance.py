@@ -1,0 +1,93 @@
+"""The findings' statistics on fixtures whose answer is known: macro-F1 from counts, document resampling, TOST,
+two-sided p-values, Holm's correction and the verdicts."""
+
+import random
+
+import numpy as np
+import pytest
+
+from nerlab.evaluation.evaluator import score
+from nerlab.evaluation.significance import bootstrap_counts, holm, judge, paired_bootstrap, type_counts
+
+GOLD = [["B-PER", "I-PER", "O", "B-LOC"] if i % 2 else ["O", "B-ORG", "O", "B-MISC"] for i in range(300)]
+
+
+def _system(rng, error_rate, wrong_type=0.0):
+    out = []
+    for tags in GOLD:
+        tags = list(tags)
+        for i, tag in enumerate(tags):
+            if tag.startswith("B-") and rng.random() < error_rate:
+                tags[i] = "O"
+                if i + 1 < len(tags) and tags[i + 1].startswith("I-"):
+                    tags[i + 1] = "O"
+            elif tag == "B-MISC" and rng.random() < wrong_type:
+                tags[i] = "B-ORG"
+        out.append(tags)
+    return out
+
+
+def test_counts_reproduce_the_evaluators_micro_and_macro():
+    pred = _system(random.Random(0), 0.3, wrong_type=0.3)
+    counts = type_counts(GOLD, pred).sum(axis=0)
+    from nerlab.evaluation.significance import score as from_counts
+
+    expected = score(GOLD, pred)
+    assert from_counts(counts, "micro") == pytest.approx(expected["micro_f1"])
+    assert from_counts(counts, "macro") == pytest.approx(expected["macro_f1"])
+
+
+def test_documents_as_units_widen_the_interval_when_their_sentences_move_together():
+    rng = random.Random(1)
+    # documents of 6 sentences whose errors are shared: one coin per document
+    a, b = [], []
+    for doc in range(50):
+        miss = rng.random() < 0.5
+        for _ in range(6):
+            a.append(["O", "O"] if miss else ["B-PER", "O"])
+            b.append(["B-PER", "O"])
+    gold = [["B-PER", "O"]] * 300
+    groups = [i // 6 for i in range(300)]
+    by_sentence = paired_bootstrap(gold, [a], [b], resamples=2000, seed=0, resample_seeds=False)
+    by_document = paired_bootstrap(gold, [a], [b], resamples=2000, seed=0, resample_seeds=False, groups=groups)
+    width = lambda r: r["high"] - r["low"]  # noqa: E731
+    assert by_document["units"] == 50 and by_document["resampled"] == "documents"
+    assert width(by_document) > 1.8 * width(by_sentence)  # about sqrt(6) = 2.4 times wider
+    assert by_document["difference"] == by_sentence["difference"]
+
+
+def test_equivalence_needs_the_interval_inside_the_margin():
+    rng = random.Random(2)
+    weak = [_system(rng, 0.3) for _ in range(3)]
+    twin = [_system(rng, 0.3) for _ in range(3)]
+    same = paired_bootstrap(GOLD, weak, twin, resamples=2000, seed=0, margin=0.05)
+    assert same["p_equivalent"] < 0.05 and -0.05 < same["equivalence_interval"][0] < same["equivalence_interval"][1] < 0.05
+    assert judge(same, 0, same["p_equivalent"]) == "equivalent"
+    tight = paired_bootstrap(GOLD, weak, twin, resamples=2000, seed=0, margin=0.001)  # a margin too small to show
+    assert judge(tight, 0, tight["p_equivalent"]) == "not shown equivalent"
+    strong = [_system(rng, 0.02) for _ in range(3)]
+    apart = paired_bootstrap(GOLD, weak, strong, resamples=2000, seed=0, margin=0.01)
+    assert apart["p_two_sided"] < 0.01 and judge(apart, 0, apart["p_equivalent"]) == "different"
+    with pytest.raises(ValueError, match="margin"):
+        judge(paired_bootstrap(GOLD, weak, twin, resamples=10), 0, 0.5)
+
+
+def test_two_sided_p_is_symmetric_and_directional_verdicts_use_it():
+    rng = random.Random(3)
+    weak, strong = [_system(rng, 0.3)], [_system(rng, 0.05)]
+    up = paired_bootstrap(GOLD, weak, strong, resamples=1000, seed=0)
+    down = paired_bootstrap(GOLD, strong, weak, resamples=1000, seed=0)
+    assert up["p_two_sided"] == down["p_two_sided"] == 2 / 1001
+    assert judge(up, 1, up["p_two_sided"]) == "holds" and judge(up, -1, up["p_two_sided"]) == "fails"
+    assert judge(up, 1, 0.2) == "inconclusive"  # the same difference after a family correction
+
+
+def test_holm_matches_the_hand_computed_example():
+    # sorted 0.01, 0.03, 0.04 -> 3 * 0.01, max(0.03, 2 * 0.03), max(0.06, 1 * 0.04)
+    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert holm([0.5]) == [0.5] and holm([]) == []
+
+
+def test_bootstrap_counts_checks_shapes():
+    with pytest.raises(ValueError, match="shape"):
+        bootstrap_counts(np.zeros((1, 5, 2, 3)), np.zeros((1, 4, 2, 3)))
