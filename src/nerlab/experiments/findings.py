@@ -22,8 +22,8 @@ import yaml
 
 from nerlab.config import paths
 from nerlab.config.errors import NerlabError
-from nerlab.evaluation.significance import holm, judge, paired_bootstrap
-from nerlab.experiments import variants
+from nerlab.evaluation.significance import bootstrap_counts, holm, judge
+from nerlab.experiments import run_stats, variants
 
 log = logging.getLogger(__name__)
 
@@ -164,16 +164,6 @@ def read_runs(fs, path: str) -> tuple[list[str], list[list[str]], list[list[list
     return ids, gold, preds
 
 
-def merge_runs(parts: list[tuple], where: str) -> tuple:
-    """One side's runs gathered from several experiments (one per seed): same sentences, runs appended."""
-    ids, gold, preds = parts[0][0], parts[0][1], []
-    for part in parts:
-        if part[0] != ids or part[1] != gold:
-            raise NerlabError(f"{where}: the seeds were scored on different test sentences")
-        preds.extend(part[2])
-    return ids, gold, preds
-
-
 def claim_margin(claim: dict, spec: dict) -> float | None:
     """The equivalence margin of a no-difference claim (its own ``margin``, else the spec's); None otherwise."""
     if claim["expected"] != 0:
@@ -185,17 +175,19 @@ def claim_margin(claim: dict, spec: dict) -> float | None:
     return float(margin)
 
 
-def evaluate_claim(claim: dict, a: tuple, b: tuple, spec: dict, groups: list | None = None,
-                   metric: str = "micro") -> dict:
-    """One claim's paired bootstrap (``groups``: each test sentence's resampling unit, e.g. its document). The
-    verdict comes from the family-adjusted p-value (:func:`judge_family`); alone, the claim is its own family."""
-    ids_a, gold, runs_a = a
-    ids_b, _, runs_b = b
-    if ids_a != ids_b:
+def evaluate_claim(claim: dict, a: dict, b: dict, spec: dict, metric: str = "micro") -> dict:
+    """One claim's paired bootstrap from its two sides' run statistics (:func:`nerlab.experiments.run_stats.merge`;
+    the resampling units are side a's groups). The verdict comes from the family-adjusted p-value
+    (:func:`judge_family`); alone, the claim is its own family."""
+    if a["ids"] != b["ids"]:
         raise NerlabError(f"claim {claim['id']}: the two sides were scored on different test sentences")
+    types = sorted(set(a["types"]) | set(b["types"]))
+    counts_a, counts_b = run_stats.counts(a, types), run_stats.counts(b, types)
+    if (counts_a[0, ..., 2] != counts_b[0, ..., 2]).any():
+        raise NerlabError(f"claim {claim['id']}: the two sides were scored against different gold tags")
     margin = claim_margin(claim, spec)
-    result = paired_bootstrap(gold, runs_a, runs_b, int(spec["resamples"]), int(spec.get("bootstrap_seed", 0)),
-                              float(spec["confidence"]), metric=metric, groups=groups, margin=margin)
+    result = bootstrap_counts(counts_a, counts_b, int(spec["resamples"]), int(spec.get("bootstrap_seed", 0)),
+                              float(spec["confidence"]), metric=metric, groups=a.get("groups"), margin=margin)
     found = {"id": claim["id"], "paper": claim["paper"], "claim": claim["claim"], "a": claim["a"], "b": claim["b"],
              "expected": claim["expected"], "metric": f"{metric}_f1",
              "ours": {"a": {k: result["a"][k] for k in ("mean", "std", "runs", "per_run")},
@@ -250,25 +242,38 @@ def collect(spec: dict, repo: str = ".", only: list[str] | None = None, dataset:
 
     default = dataset or validate(load_params(Path(repo) / paths.PARAMS)).dataset
     revs = variants.experiment_revs(repo)
-    cache: dict[str, tuple] = {}
+    root = Path(repo) / run_stats.RUNS
+    records: dict[str, dict | None] = {}
+
+    def record(experiment: str, set_name: str, side: str) -> dict | None:
+        """From the experiment when its ref is here (and kept in git), else the committed statistics."""
+        if experiment not in records:
+            if experiment in revs:
+                variant = side_variant(spec, side, set_name)
+                data = {**variant["set"], **spec["sets"][set_name].get("set", {})}.get("dataset", default)
+                fs = DVCFileSystem(repo, rev=revs[experiment])
+                ids, gold, runs = read_runs(fs, variant["predictions"].format(dataset=data))
+                with fs.open("params.yaml") as handle:
+                    params = handle.read()
+                records[experiment] = run_stats.build(experiment, ids, gold, runs, _groups(fs, data, ids), params)
+                run_stats.write(records[experiment], root)
+            else:
+                records[experiment] = run_stats.read(experiment, root)
+        return records[experiment]
+
     findings = []
     for claim in _claims(spec, only):
         set_name = claim["set"]
-        missing = [e for s in (claim["a"], claim["b"]) for e, _ in experiments(spec, s, set_name) if e not in revs]
+        found = {side: {e: record(e, set_name, side) for e, _ in experiments(spec, side, set_name)}
+                 for side in (claim["a"], claim["b"])}
+        missing = [e for side in found.values() for e, r in side.items() if r is None]
         if missing:
-            log.warning("claim %s: no experiment %s yet (nerlab findings queue --only %s)", claim["id"],
-                        ", ".join(missing), claim["id"])
+            log.warning("claim %s: no experiment or committed statistics for %s (nerlab findings queue --only %s)",
+                        claim["id"], ", ".join(missing), claim["id"])
             continue
-        for side in (claim["a"], claim["b"]):
-            if side not in cache:
-                variant = side_variant(spec, side, set_name)
-                data = {**variant["set"], **spec["sets"][set_name].get("set", {})}.get("dataset", default)
-                where = variant["predictions"].format(dataset=data)
-                systems = [DVCFileSystem(repo, rev=revs[e]) for e, _ in experiments(spec, side, set_name)]
-                runs = merge_runs([read_runs(fs, where) for fs in systems], f"{side}: {where}")
-                cache[side] = (runs, _groups(systems[0], data, runs[0]))
-        (a, groups), (b, _) = cache[claim["a"]], cache[claim["b"]]
-        findings.append(evaluate_claim(claim, a, b, spec, groups, spec["sets"][set_name].get("metric", "micro")))
+        sides = {side: run_stats.merge(list(runs.values()), side) for side, runs in found.items()}
+        findings.append(evaluate_claim(claim, sides[claim["a"]], sides[claim["b"]], spec,
+                                       spec["sets"][set_name].get("metric", "micro")))
     judge_family(findings, 1 - float(spec["confidence"]))
     for f in findings:
         log.info("%s: %s (difference %+.4f, %d%% interval [%+.4f, %+.4f], p %.4f, Holm %.4f)", f["id"],

@@ -1,5 +1,6 @@
 """Findings: claims, their sides' predictions per seed, the bootstrap verdict and the table."""
 
+import hashlib
 import json
 import random
 from pathlib import Path
@@ -7,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from nerlab.config.errors import NerlabError
-from nerlab.evaluation.significance import holm
-from nerlab.experiments import findings
+from nerlab.evaluation.significance import holm, paired_bootstrap
+from nerlab.experiments import findings, run_stats
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -72,6 +73,11 @@ def test_queued_or_running_experiments_are_not_queued_again():
     assert findings.queued_names(status) == {"findings-p000-linear-s42", "findings-p000-linear-s43"}
 
 
+def _side(name, runs):  # prediction files -> the run statistics collect keeps in git
+    ids, gold, preds = runs
+    return run_stats.build(name, ids, gold, preds, None, b"params")
+
+
 def test_a_claim_from_prediction_files(tmp_path):
     import fsspec
 
@@ -80,16 +86,19 @@ def test_a_claim_from_prediction_files(tmp_path):
     write_side(tmp_path / "a", gold, [degrade(rng, gold, 0.5) for _ in range(3)])
     write_side(tmp_path / "b", gold, [degrade(rng, gold, 0.1) for _ in range(3)])
     fs = fsspec.filesystem("file")
-    a, b = findings.read_runs(fs, str(tmp_path / "a")), findings.read_runs(fs, str(tmp_path / "b"))
-    assert len(a[2]) == 3 and a[0][:2] == ["s0", "s1"]
+    runs_a, runs_b = findings.read_runs(fs, str(tmp_path / "a")), findings.read_runs(fs, str(tmp_path / "b"))
+    assert len(runs_a[2]) == 3 and runs_a[0][:2] == ["s0", "s1"]
+    a, b = run_stats.merge([_side("A", runs_a)], "A"), run_stats.merge([_side("B", runs_b)], "B")
     spec = {"resamples": 500, "confidence": 0.95, "bootstrap_seed": 1}
     claim = {"id": "c", "paper": "003", "claim": "b beats a", "a": "A", "b": "B", "expected": 1, "paper_a": 0.85,
              "paper_b": 0.87}
     found = findings.evaluate_claim(claim, a, b, spec)
     assert found["verdict"] == "holds" and found["interval"][0] > 0 and found["ours"]["b"]["runs"] == 3
     assert found["ours"]["b"]["mean"] > found["ours"]["a"]["mean"] and "nerlab findings" in found["command"]
+    direct = paired_bootstrap(runs_a[1], runs_a[2], runs_b[2], 500, 1, 0.95)  # the statistics lose nothing
+    assert (found["difference"], found["interval"]) == (direct["difference"], [direct["low"], direct["high"]])
     table = findings.render([found])
-    assert "| 003 | b beats a | A | B |" in table and "| holds | 3 / 3 |" in table and "| 0.0040 (0.0040) | holds" in table  # 2 / (500 + 1)
+    assert "| 003 | b beats a | A | B |" in table and "| 0.0040 (0.0040) | holds | 3 / 3 |" in table  # 2 / 501
     assert findings.evaluate_claim({**claim, "expected": -1}, a, b, spec)["verdict"] == "fails"
     assert found["p_holm"] == found["p"] == found["p_two_sided"] and found["test"] == "two-sided"
     # a family: Holm's adjustment across one paper's claims, verdicts at the adjusted p
@@ -100,13 +109,55 @@ def test_a_claim_from_prediction_files(tmp_path):
     assert family[2]["p_holm"] == family[2]["p"] and family[0]["family_size"] == 2
     with pytest.raises(NerlabError, match="no margin is declared"):
         findings.evaluate_claim({**claim, "expected": 0}, a, b, spec)
-    one = [findings.read_runs(fs, str(tmp_path / "a" / f"repeat-{i}.test.jsonl")) for i in (1, 2, 3)]
-    assert findings.merge_runs(one, "a") == a  # one experiment per seed gives the same side
+    one = [_side(f"A-s{i}", findings.read_runs(fs, str(tmp_path / "a" / f"repeat-{i}.test.jsonl"))) for i in (1, 2, 3)]
+    assert run_stats.counts(run_stats.merge(one, "A"), ["LOC", "PER"]).tolist() == \
+        run_stats.counts(a, ["LOC", "PER"]).tolist()  # one experiment per seed gives the same side
     with pytest.raises(NerlabError, match="different test sentences"):
-        findings.merge_runs([one[0], (one[1][0][:-1], one[1][1][:-1], one[1][2])], "a")
+        run_stats.merge([one[0], {**one[1], "ids": one[1]["ids"][:-1]}], "A")
     write_side(tmp_path / "c", gold[:-1], [gold[:-1]])
     with pytest.raises(NerlabError, match="different test sentences"):
-        findings.evaluate_claim(claim, a, findings.read_runs(fs, str(tmp_path / "c")), spec)
+        findings.evaluate_claim(claim, a, run_stats.merge([_side("C", findings.read_runs(fs, str(tmp_path / "c")))],
+                                                          "C"), spec)
+
+
+def test_run_statistics_round_trip_through_git_files(tmp_path):
+    rng = random.Random(4)
+    gold = [["B-PER", "I-PER", "O", "B-LOC"], ["B-ORG", "O"]] * 50
+    preds = [degrade(rng, gold, 0.3) for _ in range(2)]
+    record = run_stats.build("findings-x-s42", [f"s{i}" for i in range(100)], gold, preds, [i // 5 for i in range(100)],
+                             b"seed: 42\n")
+    path = run_stats.write(record, tmp_path)
+    assert path.name == "findings-x-s42.json" and run_stats.read("findings-x-s42", tmp_path) == record
+    assert all(tp + fn == (2 if i % 2 == 0 else 1) or tp + fn == 1 for run in record["runs"]
+               for i, _, tp, fp, fn in run)  # tp + fn: the gold entities of each type
+    assert record["params_sha256"] == hashlib.sha256(b"seed: 42\n").hexdigest()
+    assert run_stats.read("nothing", tmp_path) is None
+    (tmp_path / "broken.json").write_text("{")
+    with pytest.raises(NerlabError, match="broken.json: not a findings run record"):
+        run_stats.read("broken", tmp_path)
+
+
+def test_collect_rebuilds_findings_from_committed_statistics_alone(tmp_path, monkeypatch):
+    """A fresh clone: no experiment refs, only metrics/findings/runs/*.json -> the same findings.json bytes."""
+    rng = random.Random(5)
+    gold = [["B-PER", "O", "B-LOC"] for _ in range(200)]
+    spec = {"resamples": 300, "confidence": 0.95, "bootstrap_seed": 0, "margin": 0.1,
+            "sets": {"s": {"seeds": [1, 2], "variants": {"va": {"predictions": "p"}, "vb": {"predictions": "p"}}}},
+            "claims": [{"id": "c1", "paper": "x", "set": "s", "a": "va", "b": "vb", "expected": 1, "claim": "b > a"},
+                       {"id": "c2", "paper": "x", "set": "s", "a": "va", "b": "va", "expected": 0, "claim": "a = a"}]}
+    for side, rate in (("va", 0.4), ("vb", 0.1)):
+        for seed in (1, 2):
+            ids = [f"s{i}" for i in range(200)]
+            run_stats.write(run_stats.build(f"findings-{side}-s{seed}", ids, gold, [degrade(rng, gold, rate)], None,
+                                            b"p"), tmp_path / run_stats.RUNS)
+    monkeypatch.setattr(findings.variants, "experiment_revs", lambda repo: {})
+    first = findings.collect(spec, str(tmp_path), dataset="conll2003")
+    assert [f["verdict"] for f in first] == ["holds", "equivalent"] and first[0]["family_size"] == 2
+    findings.write(first, tmp_path / "one.json")
+    findings.write(findings.collect(spec, str(tmp_path), dataset="conll2003"), tmp_path / "two.json")
+    assert (tmp_path / "one.json").read_bytes() == (tmp_path / "two.json").read_bytes()
+    (tmp_path / run_stats.RUNS / "findings-vb-s2.json").unlink()
+    assert [f["id"] for f in findings.collect(spec, str(tmp_path), dataset="conll2003")] == ["c2"]
 
 
 def test_dvc_is_found_beside_python_when_the_venv_is_not_activated(monkeypatch, tmp_path):

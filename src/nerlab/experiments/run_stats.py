@@ -1,0 +1,86 @@
+"""The per-sentence statistics of a findings run, committed so that the findings rebuild from git alone.
+
+For each experiment a claim uses, ``nerlab findings collect`` writes
+``metrics/findings/runs/<experiment>.json``: the test sentence ids, their resampling
+units (documents, where the corpus has them), the entity types, and for every seed the
+true positives, false positives and false negatives per type per sentence (non-zero
+entries only, ``[sentence, type, tp, fp, fn]``), with the sha256 of the experiment's
+params.yaml. Not the predictions: the bootstrap needs only these counts. On a fresh clone,
+with no experiment refs, ``collect`` reads these files and writes the same
+``metrics/findings.json``, byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from nerlab.config import paths
+from nerlab.config.errors import NerlabError
+from nerlab.evaluation.significance import entity_types, type_counts
+
+RUNS = paths.METRICS / "findings" / "runs"
+
+
+def path_of(experiment: str, root: Path = RUNS) -> Path:
+    return root / f"{experiment}.json"
+
+
+def build(experiment: str, ids: list[str], gold: list[list[str]], runs: list[list[list[str]]],
+          groups: list | None, params: bytes) -> dict:
+    """The record of one experiment's seeds (``runs``: one prediction set each) on the test sentences."""
+    import numpy as np
+
+    types = entity_types(gold, *runs)
+    entries = []
+    for pred in runs:
+        counts = type_counts(gold, pred, types)  # correct, predicted, gold
+        tp, fp, fn = counts[..., 0], counts[..., 1] - counts[..., 0], counts[..., 2] - counts[..., 0]
+        rows, cols = np.nonzero(counts.sum(axis=-1))
+        entries.append([[int(r), int(c), int(tp[r, c]), int(fp[r, c]), int(fn[r, c])] for r, c in zip(rows, cols)])
+    return {"experiment": experiment, "params_sha256": hashlib.sha256(params).hexdigest(), "sentences": len(ids),
+            "ids": list(ids), "groups": groups, "types": types, "runs": entries}
+
+
+def write(record: dict, root: Path = RUNS) -> Path:
+    path = path_of(record["experiment"], root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, separators=(",", ":")) + "\n")
+    return path
+
+
+def read(experiment: str, root: Path = RUNS) -> dict | None:
+    path = path_of(experiment, root)
+    if not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text())
+        assert {"ids", "types", "runs"} <= set(record)
+    except (ValueError, AssertionError):
+        raise NerlabError(f"{path}: not a findings run record; delete it and collect from the experiment") from None
+    return record
+
+
+def merge(records: list[dict], where: str) -> dict:
+    """One side from several experiments (one per seed): the same sentences, the runs appended."""
+    first = records[0]
+    runs, types = [], sorted({t for r in records for t in r["types"]})
+    for record in records:
+        if record["ids"] != first["ids"]:
+            raise NerlabError(f"{where}: the seeds were scored on different test sentences")
+        column = [types.index(t) for t in record["types"]]
+        runs.extend([[i, column[t], tp, fp, fn] for i, t, tp, fp, fn in run] for run in record["runs"])
+    return {"ids": first["ids"], "groups": first.get("groups"), "types": types, "runs": runs}
+
+
+def counts(side: dict, types: list[str]):
+    """(runs, sentences, types, 3) counts of correct, predicted and gold entities, columns in ``types``' order."""
+    import numpy as np
+
+    column = [types.index(t) for t in side["types"]]
+    out = np.zeros((len(side["runs"]), len(side["ids"]), len(types), 3), dtype=np.int64)
+    for k, run in enumerate(side["runs"]):
+        for i, t, tp, fp, fn in run:
+            out[k, i, column[t]] = (tp, tp + fp, tp + fn)
+    return out
