@@ -207,6 +207,24 @@ def evaluate_claim(claim: dict, a: dict, b: dict, spec: dict, metric: str = "mic
     return judge_family([found], 1 - float(spec["confidence"]))[0]
 
 
+def context(claim: dict, spec: dict, a: dict, b: dict) -> dict:
+    """What a verdict stands on: the dataset, the params that differ between the sides (seeds aside), the
+    budget (the set's ``budget`` keys, and optimiser steps per run = epochs x ceil(sentences / batch) when it
+    names them), the substitutions for the paper's setting and the caveat (the claim's, else the set's)."""
+    cfg = spec["sets"][claim["set"]]
+    pa, pb = a.get("params", {}), b.get("params", {})
+    seeds = {"train_seed", "distill.seed", "seed"}
+    differ = {k: [pa.get(k), pb.get(k)] for k in sorted(set(pa) | set(pb)) if pa.get(k) != pb.get(k) and k not in seeds}
+    budget = {k: pa.get(k) for k in cfg.get("budget", [])}
+    sentences, epochs, batch = (budget.get(k) for k in cfg.get("steps_from", []) or [None, None, None])
+    if all(isinstance(v, int) for v in (sentences, epochs, batch)):
+        budget["optimiser_steps"] = epochs * -(-sentences // batch)
+    if cfg.get("paper_budget"):
+        budget["paper"] = cfg["paper_budget"]
+    return {"dataset": pa.get("dataset"), "differs": differ, "budget": budget,
+            "substitutions": cfg.get("substitutions", []), "caveat": claim.get("caveat", cfg.get("caveat", ""))}
+
+
 def judge_family(findings: list[dict], alpha: float) -> list[dict]:
     """Holm's correction across each paper's claims (the family), then each claim's verdict at its adjusted p."""
     papers: dict[str, list[dict]] = {}
@@ -274,6 +292,7 @@ def collect(spec: dict, repo: str = ".", only: list[str] | None = None, dataset:
         sides = {side: run_stats.merge(list(runs.values()), side) for side, runs in found.items()}
         findings.append(evaluate_claim(claim, sides[claim["a"]], sides[claim["b"]], spec,
                                        spec["sets"][set_name].get("metric", "micro")))
+        findings[-1]["context"] = context(claim, spec, sides[claim["a"]], sides[claim["b"]])
     judge_family(findings, 1 - float(spec["confidence"]))
     for f in findings:
         log.info("%s: %s (difference %+.4f, %d%% interval [%+.4f, %+.4f], p %.4f, Holm %.4f)", f["id"],
@@ -301,4 +320,17 @@ def render(findings: list[dict]) -> str:
                      f"{pb if pb is not None else '-'} | {f['difference']:+.4f} | "
                      f"[{f['interval'][0]:+.4f}, {f['interval'][1]:+.4f}] | {p} | {f['verdict']} | "
                      f"{a['runs']} / {b['runs']} |")
-    return "\n".join(lines)
+    notes = [f"- **{f['id']}**: {describe(f['context'])}" for f in findings if f.get("context")]
+    return "\n".join(lines + ([""] + notes if notes else []))
+
+
+def describe(ctx: dict) -> str:
+    """A verdict's context in one line: dataset, what differs, budget, substitutions, caveat."""
+    differs = ", ".join(f"{k} {a} -> {b}" for k, (a, b) in ctx["differs"].items()) or "nothing but the seeds"
+    budget = ", ".join(f"{k} {v}" for k, v in ctx["budget"].items()) or "-"
+    parts = [f"{ctx['dataset']}", f"differs: {differs}", f"budget: {budget}"]
+    if ctx["substitutions"]:
+        parts.append("substitutions: " + "; ".join(ctx["substitutions"]))
+    if ctx["caveat"]:
+        parts.append(f"caveat: {ctx['caveat']}")
+    return "; ".join(parts)

@@ -4,8 +4,8 @@ For each experiment a claim uses, ``nerlab findings collect`` writes
 ``metrics/findings/runs/<experiment>.json``: the test sentence ids, their resampling
 units (documents, where the corpus has them), the entity types, and for every seed the
 true positives, false positives and false negatives per type per sentence (non-zero
-entries only, ``[sentence, type, tp, fp, fn]``), with the sha256 of the experiment's
-params.yaml. Not the predictions: the bootstrap needs only these counts. On a fresh clone,
+entries only, ``[sentence, type, tp, fp, fn]``), with the experiment's params.yaml (its sha256 and its values as dotted keys, for the
+verdict's context). Not the predictions: the bootstrap needs only these counts. On a fresh clone,
 with no experiment refs, ``collect`` reads these files and writes the same
 ``metrics/findings.json``, byte for byte.
 """
@@ -39,8 +39,26 @@ def build(experiment: str, ids: list[str], gold: list[list[str]], runs: list[lis
         tp, fp, fn = counts[..., 0], counts[..., 1] - counts[..., 0], counts[..., 2] - counts[..., 0]
         rows, cols = np.nonzero(counts.sum(axis=-1))
         entries.append([[int(r), int(c), int(tp[r, c]), int(fp[r, c]), int(fn[r, c])] for r, c in zip(rows, cols)])
-    return {"experiment": experiment, "params_sha256": hashlib.sha256(params).hexdigest(), "sentences": len(ids),
-            "ids": list(ids), "groups": groups, "types": types, "runs": entries}
+    return {"experiment": experiment, "params_sha256": hashlib.sha256(params).hexdigest(),
+            "params": flat_params(params), "sentences": len(ids), "ids": list(ids), "groups": groups,
+            "types": types, "runs": entries}
+
+
+def flat_params(params: bytes) -> dict:
+    """params.yaml as dotted keys (``finetune.epochs``): what the findings' context compares between sides."""
+    import yaml
+
+    out: dict = {}
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        else:
+            out[prefix] = value
+
+    walk("", yaml.safe_load(params) or {})
+    return out
 
 
 def write(record: dict, root: Path = RUNS) -> Path:
@@ -71,7 +89,8 @@ def merge(records: list[dict], where: str) -> dict:
             raise NerlabError(f"{where}: the seeds were scored on different test sentences")
         column = [types.index(t) for t in record["types"]]
         runs.extend([[i, column[t], tp, fp, fn] for i, t, tp, fp, fn in run] for run in record["runs"])
-    return {"ids": first["ids"], "groups": first.get("groups"), "types": types, "runs": runs}
+    return {"ids": first["ids"], "groups": first.get("groups"), "types": types, "runs": runs,
+            "params": first.get("params", {})}
 
 
 def counts(side: dict, types: list[str]):

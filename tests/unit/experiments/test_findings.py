@@ -142,17 +142,25 @@ def test_collect_rebuilds_findings_from_committed_statistics_alone(tmp_path, mon
     rng = random.Random(5)
     gold = [["B-PER", "O", "B-LOC"] for _ in range(200)]
     spec = {"resamples": 300, "confidence": 0.95, "bootstrap_seed": 0, "margin": 0.1,
-            "sets": {"s": {"seeds": [1, 2], "variants": {"va": {"predictions": "p"}, "vb": {"predictions": "p"}}}},
+            "sets": {"s": {"seeds": [1, 2], "variants": {"va": {"predictions": "p"}, "vb": {"predictions": "p"}},
+                           "budget": ["train_size", "epochs", "batch"], "steps_from": ["train_size", "epochs", "batch"],
+                           "substitutions": ["MiniLM-L6 for BERT"], "caveat": "a fixture"}},
             "claims": [{"id": "c1", "paper": "x", "set": "s", "a": "va", "b": "vb", "expected": 1, "claim": "b > a"},
                        {"id": "c2", "paper": "x", "set": "s", "a": "va", "b": "va", "expected": 0, "claim": "a = a"}]}
     for side, rate in (("va", 0.4), ("vb", 0.1)):
         for seed in (1, 2):
             ids = [f"s{i}" for i in range(200)]
+            params = f"dataset: toy\nhead: {side}\ntrain_seed: {seed}\ntrain_size: 100\nepochs: 3\nbatch: 16\n"
             run_stats.write(run_stats.build(f"findings-{side}-s{seed}", ids, gold, [degrade(rng, gold, rate)], None,
-                                            b"p"), tmp_path / run_stats.RUNS)
+                                            params.encode()), tmp_path / run_stats.RUNS)
     monkeypatch.setattr(findings.variants, "experiment_revs", lambda repo: {})
     first = findings.collect(spec, str(tmp_path), dataset="conll2003")
     assert [f["verdict"] for f in first] == ["holds", "equivalent"] and first[0]["family_size"] == 2
+    assert first[0]["context"] == {"dataset": "toy", "differs": {"head": ["va", "vb"]},
+                                   "budget": {"train_size": 100, "epochs": 3, "batch": 16, "optimiser_steps": 21},
+                                   "substitutions": ["MiniLM-L6 for BERT"], "caveat": "a fixture"}
+    assert "- **c1**: toy; differs: head va -> vb; budget: train_size 100, epochs 3, batch 16, optimiser_steps 21; " \
+           "substitutions: MiniLM-L6 for BERT; caveat: a fixture" in findings.render(first)
     findings.write(first, tmp_path / "one.json")
     findings.write(findings.collect(spec, str(tmp_path), dataset="conll2003"), tmp_path / "two.json")
     assert (tmp_path / "one.json").read_bytes() == (tmp_path / "two.json").read_bytes()
