@@ -60,8 +60,9 @@ PREFIX = "findings-"  # experiment names: findings-<variant>[-s<seed>], apart fr
 
 
 def side_variant(spec: dict, name: str, set_name: str) -> dict:
-    """One side: ``set`` (its overrides), ``target`` (the stage it runs) and ``predictions`` (where its test
-    predictions are). Inline under the set's ``variants``, else a variant of ``configs/<set>.yaml``."""
+    """One side: ``set`` (its overrides, merged), ``target`` (the stage it runs) and ``predictions`` (where its
+    test predictions are). Inline under the set's ``variants`` (the side's own overrides over the set's), else a
+    variant of ``configs/<set>.yaml`` (the set's CPU-sizing overrides over the variant's)."""
     cfg = spec["sets"][set_name]
     inline = cfg.get("variants")
     if inline is not None:
@@ -71,12 +72,12 @@ def side_variant(spec: dict, name: str, set_name: str) -> dict:
         predictions = side.get("predictions", cfg.get("predictions"))
         if not predictions:
             raise NerlabError(f"{SPEC}: variant {name} of set {set_name} names no predictions (its own or the set's)")
-        return {"set": dict(side.get("set", {})), "target": side.get("target", cfg.get("target")),
+        return {"set": {**cfg.get("set", {}), **side.get("set", {})}, "target": side.get("target", cfg.get("target")),
                 "predictions": predictions}
     variant_set = variants.load(set_name)
     if name not in variant_set["variants"]:
         raise NerlabError(f"configs/{set_name}.yaml has no variant {name!r}")
-    return {"set": {**variant_set.get("common", {}), **variant_set["variants"][name]},
+    return {"set": {**variant_set.get("common", {}), **variant_set["variants"][name], **cfg.get("set", {})},
             "target": variant_set.get("target"), "predictions": cfg["predictions"]}
 
 
@@ -84,6 +85,8 @@ def experiments(spec: dict, name: str, set_name: str) -> list[tuple[str, int | N
     """(experiment name, seed) of one side: one experiment running every seed (``distill.repeats``), or one
     experiment per seed of the set's ``seeds`` (``-S train_seed=<seed>``)."""
     seeds = spec["sets"][set_name].get("seeds")
+    inline = (spec["sets"][set_name].get("variants") or {}).get(name) or {}
+    seeds = inline.get("seeds", seeds)  # a side may run once (a deterministic model: seeds [])
     if not seeds:
         return [(PREFIX + name, None)]
     return [(f"{PREFIX}{name}-s{seed}", int(seed)) for seed in seeds]
@@ -96,7 +99,7 @@ def side_experiments(spec: dict, only: list[str] | None = None, extra: list[str]
     found = []
     for name, set_name in sides(spec, only).items():
         side = side_variant(spec, name, set_name)
-        merged = {**side["set"], **spec["sets"][set_name].get("set", {})}
+        merged = side["set"]
         for experiment, seed in experiments(spec, name, set_name):
             seeded = {"train_seed": seed} if seed is not None else {}
             found.append(variants.Experiment(experiment, side["target"], {**merged, **seeded, **extra_overrides}))
@@ -268,7 +271,7 @@ def collect(spec: dict, repo: str = ".", only: list[str] | None = None, dataset:
         if experiment not in records:
             if experiment in revs:
                 variant = side_variant(spec, side, set_name)
-                data = {**variant["set"], **spec["sets"][set_name].get("set", {})}.get("dataset", default)
+                data = variant["set"].get("dataset", default)
                 fs = DVCFileSystem(repo, rev=revs[experiment])
                 ids, gold, runs = read_runs(fs, variant["predictions"].format(dataset=data))
                 with fs.open("params.yaml") as handle:
@@ -290,8 +293,8 @@ def collect(spec: dict, repo: str = ".", only: list[str] | None = None, dataset:
                         claim["id"], ", ".join(missing), claim["id"])
             continue
         sides = {side: run_stats.merge(list(runs.values()), side) for side, runs in found.items()}
-        findings.append(evaluate_claim(claim, sides[claim["a"]], sides[claim["b"]], spec,
-                                       spec["sets"][set_name].get("metric", "micro")))
+        metric = claim.get("metric", spec["sets"][set_name].get("metric", "micro"))
+        findings.append(evaluate_claim(claim, sides[claim["a"]], sides[claim["b"]], spec, metric))
         findings[-1]["context"] = context(claim, spec, sides[claim["a"]], sides[claim["b"]])
     judge_family(findings, 1 - float(spec["confidence"]))
     for f in findings:

@@ -93,7 +93,7 @@ def publish_baseline(project: Path, sha: str, stores: trial.Stores, targets: set
     if pushed.returncode != 0:
         raise NerlabError(f"git push of {sha[:8]} to {stores.git_remote} failed: {pushed.stderr.strip()[-300:]}")
     stages = [] if None in targets else ["--with-deps", *sorted(targets)]
-    outputs = _dvc(project, "push", "-q", "-r", trial.DVC_REMOTE, *stages)
+    outputs = _dvc(project, "push", "-q", "--run-cache", "-r", trial.DVC_REMOTE, *stages)
     if outputs.returncode != 0:  # some outputs not in this cache: nodes re-run those stages
         log.warning("dvc push to %s: %s (nodes will run what they cannot pull)", stores.dvc_remote,
                     trial.last_error(outputs.stdout + outputs.stderr))

@@ -1,16 +1,18 @@
 """One grid trial on whichever node Ray put it: a DVC experiment run in a fresh clone, then pushed.
 
-The node clones the shared git remote at the baseline commit, points DVC at the shared
-DVC remote, runs ``dvc exp run --pull -n NAME [TARGET] -S ...`` (stages whose outputs
-the remote already has are pulled, not re-run) and pushes the experiment with
-``dvc exp push`` (its git ref to the git remote, its outputs to the DVC remote). The
-driver then pulls it into the user's project. A trial is idempotent: when the git
-remote already holds the experiment (an earlier attempt pushed it before its node
-died), it is not run again.
+The node clones the shared git remote at the baseline commit, points DVC at the shared DVC
+remote, fetches the run-cache entries there, runs ``dvc exp run --pull -n NAME [TARGET] -S ...``
+(stages the remote already has outputs for, for these inputs, are pulled, not re-run: the
+baseline's, and a stage another trial ran with the same inputs, such as the CRF of a dataset every
+experiment switches to) and pushes the experiment with ``dvc exp push`` (its git ref to the git
+remote, its outputs to the DVC remote) and its run-cache entries for the trials that start later.
+The driver then pulls it into the user's project. A trial is idempotent: when the git remote
+already holds the experiment (an earlier attempt pushed it before its node died), it is not run
+again.
 
-``dvc exp run`` runs under a small guard process that leads its own process group and
-asks the kernel for a signal when its parent (the Ray worker) dies, then kills the
-whole group: a dead node leaves no stage running on behind Ray's retry.
+``dvc exp run`` runs under a small guard process that leads its own process group and asks the
+kernel for a signal when its parent (the Ray worker) dies, then kills the whole group: a dead node
+leaves no stage running on behind Ray's retry.
 """
 
 from __future__ import annotations
@@ -184,12 +186,17 @@ def run(job: Job) -> dict:
         _checked(_run([*dvc, "remote", "add", "--local", "--default", "--force", DVC_REMOTE, job.stores.dvc_remote],
                       workspace, env), "dvc remote add")
         with open(log_path, "w") as log:
+            # the run-cache entries other trials pushed: a stage another trial ran with the same inputs (the CRF
+            # of a dataset every experiment switches to) is restored instead of run again
+            _guarded([*dvc, "fetch", "-q", "--run-cache", "-r", DVC_REMOTE,
+                      *(["--with-deps", job.target] if job.target else [])], workspace, env, log)
             code = _guarded([*dvc, "exp", "run", "--pull", *job.run_args], workspace, env, log)
         text = log_path.read_text(errors="replace")
         if code != 0:
             raise TrialFailed(f"dvc exp run failed (exit {code}): {last_error(text)}", text[-20000:])
         _checked(_run([*dvc, "exp", "push", "-r", DVC_REMOTE, job.stores.git_remote, job.name], workspace, env, 1800),
                  "dvc exp push")
+        _run([*dvc, "push", "-q", "--run-cache", "-r", DVC_REMOTE], workspace, env, 1800)  # for the next trials
         return {**row, "status": "done", "seconds": round(time.monotonic() - start, 1),
                 **headline(workspace, job.target)}
     except TrialFailed as err:

@@ -50,11 +50,16 @@ def test_every_paper_has_claims_and_seeded_sets_queue_one_experiment_per_seed():
     assert {c["paper"] for c in spec["claims"]} == {"000", "002", "003", "004", "lab"}  # lab: our own additions (word features)
     commands = findings.queue_commands(spec, ["p000-crf-vs-linear"])
     names = [c[c.index("-n") + 1] for c in commands]
-    assert names == [f"findings-p000-{side}-s{seed}" for side in ("linear", "crf") for seed in (42, 43, 44)]
+    assert names == [f"findings-p000-{side}-s{seed}" for side in ("c02", "c03") for seed in (42, 43, 44)]
     for cmd, name in zip(commands, names):
         assert cmd[cmd.index("-n") + 2] == "evaluate"  # the set's target stage
-        assert f"train_seed={name[-2:]}" in cmd and "finetune.epochs=5" in cmd
-        assert ("head=crf" in cmd) == ("-crf-" in name)
+        assert f"train_seed={name[-2:]}" in cmd and "finetune.epochs=5" in cmd and "dataset=multiconer2" in cmd
+        assert ("head=crf" in cmd) == ("-c03-" in name) and "finetune.batch_size=32" in cmd
+    crf = findings.queue_commands(spec, ["p000-crf-vs-smallest"])[-1]  # a deterministic side: one experiment
+    assert crf[crf.index("-n") + 1] == "findings-p000-feature-crf" and "evaluate.models=[\"crf\"]" in crf
+    assert not any(a.startswith("train_seed=") for a in crf)
+    margins = [c for c in spec["claims"] if c["expected"] == 0]
+    assert margins and all(findings.claim_margin(c, spec) > 0 for c in margins)  # every no-difference claim
     joint = findings.queue_commands(spec, ["p002-joint-3x-vs-token"])
     targets = {c[c.index("-n") + 1]: c[c.index("-n") + 2] for c in joint}
     assert targets["findings-p002-token-s42"] == "multitask@token"
