@@ -304,9 +304,13 @@ def collect(spec: dict, repo: str = ".", only: list[str] | None = None, dataset:
 
 
 def write(findings: list[dict], out: Path = OUT) -> None:
+    """``metrics/findings.json`` and, beside it, the forest plot (``plots/findings/forest.png`` and its rows)."""
     from nerlab.data.jsonl import write_json
+    from nerlab.reports import forest
 
     write_json(out, {"claims": findings})
+    if findings:
+        forest.write(findings, Path(out).parent / "plots" / "findings")
 
 
 def render(findings: list[dict]) -> str:

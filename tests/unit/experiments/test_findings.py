@@ -169,6 +169,9 @@ def test_collect_rebuilds_findings_from_committed_statistics_alone(tmp_path, mon
     findings.write(first, tmp_path / "one.json")
     findings.write(findings.collect(spec, str(tmp_path), dataset="conll2003"), tmp_path / "two.json")
     assert (tmp_path / "one.json").read_bytes() == (tmp_path / "two.json").read_bytes()
+    forest = json.loads((tmp_path / "plots/findings/forest.json").read_text())  # the forest plot's rows
+    assert [(r["claim"], r["verdict"], r["margin"]) for r in forest] == [("c1", "holds", None), ("c2", "equivalent", 0.1)]
+    assert (tmp_path / "plots/findings/forest.png").stat().st_size > 5000
     (tmp_path / run_stats.RUNS / "findings-vb-s2.json").unlink()
     assert [f["id"] for f in findings.collect(spec, str(tmp_path), dataset="conll2003")] == ["c2"]
 
