@@ -56,7 +56,12 @@ def _report(args) -> None:
 
         if not findings.OUT.is_file():
             raise NerlabError(f"{findings.OUT} not found: nerlab findings collect")
-        print(findings.render(read_json(findings.OUT)["claims"]))
+        claims = read_json(findings.OUT)["claims"]
+        if args.into:
+            findings.into(Path(args.into), claims)
+            print(f"wrote the findings table into {args.into}")
+            return
+        print(findings.render(claims))
         return
     if args.variants == "annotate":
         from nerlab.reports import metric_files, tables
@@ -160,6 +165,8 @@ def main(argv: list[str] | None = None) -> None:
     r = sub.add_parser("report", help="metrics/details/test.json as a markdown table, or a variant set's table")
     r.add_argument("variants", nargs="?", help="a variant set in configs/ (e.g. paper000): ours beside the paper's; "
                    "'annotate': paper 003's Table 1 from metrics/details/annotate.json; 'findings': metrics/findings.json")
+    r.add_argument("--into", metavar="FILE", help="findings: replace the table between the findings markers of a "
+                   "markdown file (docs/findings.md) instead of printing it")
     r.add_argument("--html", metavar="FILE", help="one self-contained results page: test scores, Table 1, findings "
                    "and every figure under metrics/plots")
     q = sub.add_parser("queue", help="queue a variant set in configs/ as DVC experiments")

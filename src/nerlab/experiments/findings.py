@@ -341,3 +341,16 @@ def describe(ctx: dict) -> str:
     if ctx["caveat"]:
         parts.append(f"caveat: {ctx['caveat']}")
     return "; ".join(parts)
+
+
+BEGIN, END = "<!-- findings table: nerlab report findings -->", "<!-- end findings table -->"
+
+
+def into(document: Path, findings: list[dict]) -> None:
+    """Replace the findings table between the markers of a markdown document (docs/findings.md, the README) with
+    :func:`render` of ``findings``: the published table is always findings.json's, never hand-copied."""
+    text = document.read_text() if document.is_file() else ""
+    if text.count(BEGIN) != 1 or text.count(END) != 1 or text.index(BEGIN) > text.index(END):
+        raise NerlabError(f"{document}: needs one '{BEGIN}' line and one '{END}' line after it, around the table")
+    head, rest = text.split(BEGIN, 1)
+    document.write_text(f"{head}{BEGIN}\n{render(findings)}\n{END}{rest.split(END, 1)[1]}")

@@ -172,6 +172,13 @@ def test_collect_rebuilds_findings_from_committed_statistics_alone(tmp_path, mon
     forest = json.loads((tmp_path / "plots/findings/forest.json").read_text())  # the forest plot's rows
     assert [(r["claim"], r["verdict"], r["margin"]) for r in forest] == [("c1", "holds", None), ("c2", "equivalent", 0.1)]
     assert (tmp_path / "plots/findings/forest.png").stat().st_size > 5000
+    doc = tmp_path / "findings.md"
+    doc.write_text(f"intro\n{findings.BEGIN}\nold hand-copied numbers\n{findings.END}\noutro\n")
+    findings.into(doc, first)
+    assert doc.read_text() == f"intro\n{findings.BEGIN}\n{findings.render(first)}\n{findings.END}\noutro\n"
+    doc.write_text("no markers")
+    with pytest.raises(NerlabError, match="needs one"):
+        findings.into(doc, first)
     (tmp_path / run_stats.RUNS / "findings-vb-s2.json").unlink()
     assert [f["id"] for f in findings.collect(spec, str(tmp_path), dataset="conll2003")] == ["c2"]
 
