@@ -35,12 +35,24 @@ def load_spec(path: Path = SPEC) -> dict:
     if not path.is_file():
         raise NerlabError(f"{path} not found")
     spec = yaml.safe_load(path.read_text())
+    spec["claims"] = [c for claim in spec["claims"] for c in expand(claim)]
     for claim in spec["claims"]:
         if claim["set"] not in spec["sets"]:
             raise NerlabError(f"{path}: claim {claim['id']} names set {claim['set']!r}, not under sets")
         if claim["expected"] not in (-1, 0, 1):
             raise NerlabError(f"{path}: claim {claim['id']}: expected must be -1, 0 or 1")
     return spec
+
+
+def expand(claim: dict) -> list[dict]:
+    """A "best of" claim (``a_each``: the rivals, ``paper_each``: their paper numbers) as one pairwise claim per
+    rival, ``<id>-vs-<rival>``; the paper's Holm family then corrects for all of them."""
+    if "a_each" not in claim:
+        return [claim]
+    base = {k: v for k, v in claim.items() if k not in ("a_each", "paper_each")}
+    return [{**base, "id": f"{claim['id']}-vs-{rival}", "a": rival,
+             "paper_a": (claim.get("paper_each") or {}).get(rival), "claim": f"{claim['claim']}: beats {rival}"}
+            for rival in claim["a_each"]]
 
 
 def _claims(spec: dict, only: list[str] | None) -> list[dict]:

@@ -29,7 +29,11 @@ def degrade(rng, gold, rate):
 def test_the_spec_names_every_papers_claim_and_queues_named_experiments():
     spec = findings.load_spec(ROOT / "configs/findings.yaml")
     ids = {c["id"] for c in spec["claims"]}
-    assert {"p003-B-vs-A", "p003-E-vs-A", "p003-E-vs-all", "p003-E-decay"} <= ids
+    assert {"p003-B-vs-A", "p003-E-vs-A", "p003-E-best-vs-p003-all", "p003-E-decay", "p003-C-vs-B",
+            "p003-sigmoid-k32-vs-k8", "p002-joint-vs-token-epoch-matched", "p004-bidirectional-vs-causal-1000"} <= ids
+    best = [c for c in spec["claims"] if c["id"].startswith("p003-power-best-vs-")]  # a "best of": one claim per rival
+    assert len(best) == 6 and all(c["b"] == "p003-power-n0_2" and c["paper_a"] for c in best)
+    assert best[0]["claim"] == "n = 0.2 is the best of the power schedules: beats p003-power-n0_1"
     import os
 
     cwd = os.getcwd()
