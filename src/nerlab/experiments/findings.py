@@ -230,6 +230,9 @@ def context(claim: dict, spec: dict, a: dict, b: dict) -> dict:
     pa, pb = a.get("params", {}), b.get("params", {})
     seeds = {"train_seed", "distill.seed", "seed"}
     differ = {k: [pa.get(k), pb.get(k)] for k in sorted(set(pa) | set(pb)) if pa.get(k) != pb.get(k) and k not in seeds}
+    stages = [side_variant(spec, claim[s], claim["set"])["target"] for s in ("a", "b")]
+    if stages[0] != stages[1]:  # the sides are different stages (paper 002: token-only vs joint model)
+        differ = {"stage": stages, **differ}
     budget = {k: pa.get(k) for k in cfg.get("budget", [])}
     sentences, epochs, batch = (budget.get(k) for k in cfg.get("steps_from", []) or [None, None, None])
     if all(isinstance(v, int) for v in (sentences, epochs, batch)):
