@@ -138,16 +138,24 @@ def headline(workspace: Path, target: str | None) -> dict:
     import yaml
 
     stages = (yaml.safe_load((workspace / "dvc.yaml").read_text()) or {}).get("stages", {})
-    stage = stages.get((target or "").split("@")[0]) or {}
+    name, _, key = (target or "").partition("@")
+    stage = stages.get(name) or {}
+    stage = stage.get("do", stage)  # a foreach stage: its template, ${key} is the part after '@'
     for item in stage.get("metrics", []) or []:
-        path = workspace / (next(iter(item)) if isinstance(item, dict) else item)
+        path = workspace / (next(iter(item)) if isinstance(item, dict) else item).replace("${key}", key)
         if path.is_file():
-            values = {k: v for k, v in json.loads(path.read_text()).items()
-                      if isinstance(v, (int, float)) and not isinstance(v, bool)}
+            values = _numbers(json.loads(path.read_text()))
             preferred = [k for k in values if "f1" in k] or list(values)
             if preferred:
                 return {"metric": f"{path.stem}.{preferred[0]}", "value": values[preferred[0]]}
     return {}
+
+
+def _numbers(value, prefix: str = "") -> dict:
+    """Every number of a metrics file under its dotted key (``dev.micro_f1``), in file order."""
+    if isinstance(value, dict):
+        return {k: v for key, inner in value.items() for k, v in _numbers(inner, f"{prefix}{key}.").items()}
+    return {prefix[:-1]: value} if isinstance(value, (int, float)) and not isinstance(value, bool) else {}
 
 
 def node_label() -> str:

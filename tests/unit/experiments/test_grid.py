@@ -92,3 +92,19 @@ def test_summary_has_one_row_per_trial():
     text = grid.summary(rows)
     assert "| a | h:1 | done | 3.2 | crf.micro_f1 = 0.9000 |" in text
     assert "| bad | h:2 | failed | - | params.yaml: crf.c1: not a number |" in text
+
+
+def test_headline_metric_of_a_plain_and_a_foreach_stage(tmp_path):
+    import json
+
+    import yaml
+
+    (tmp_path / "dvc.yaml").write_text(yaml.safe_dump({"stages": {
+        "crf": {"cmd": "x", "metrics": [{"metrics/crf.json": {"cache": False}}]},
+        "multitask": {"foreach": ["token"], "do": {"cmd": "y", "metrics": [{"metrics/multitask/${key}.json": {}}]}}}}))
+    (tmp_path / "metrics/multitask").mkdir(parents=True)
+    (tmp_path / "metrics/crf.json").write_text(json.dumps({"fit_seconds": 3, "dev": {"micro_f1": 0.8, "macro_f1": 1}}))
+    (tmp_path / "metrics/multitask/token.json").write_text(json.dumps({"token": {"micro_f1": 0.7}}))
+    assert trial.headline(tmp_path, "crf") == {"metric": "crf.dev.micro_f1", "value": 0.8}
+    assert trial.headline(tmp_path, "multitask@token") == {"metric": "token.token.micro_f1", "value": 0.7}
+    assert trial.headline(tmp_path, None) == {}
