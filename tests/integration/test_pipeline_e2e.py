@@ -166,8 +166,8 @@ def test_dvc_repro_end_to_end(tmp_path):
     low, high = found[0]["interval"]
     assert low <= high and "| 003 |" in shown
     # reproducible from git alone: with the experiment refs gone, the committed run statistics give the same bytes
-    stats = sorted(p.name for p in (project / "metrics/findings/runs").glob("*.json"))
-    assert stats == ["findings-p003-A.json", "findings-p003-D.json"]
+    stats = sorted(p.name for p in (project / "metrics/findings/runs").glob("*.json.gz"))
+    assert stats == ["findings-p003-A.json.gz", "findings-p003-D.json.gz"]
     before = (project / "metrics/findings.json").read_bytes()
     run([*dvc, "exp", "remove", "--all-commits"], project, env)
     assert not subprocess.run(["git", "for-each-ref", "refs/exps"], cwd=project, capture_output=True, text=True,

@@ -1,7 +1,8 @@
 """The per-sentence statistics of a findings run, committed so that the findings rebuild from git alone.
 
 For each experiment a claim uses, ``nerlab findings collect`` writes
-``metrics/findings/runs/<experiment>.json``: the test sentence ids, their resampling
+``metrics/findings/runs/<experiment>.json.gz`` (gzip of compact JSON, about 26 KB per
+CoNLL run): the test sentence ids, their resampling
 units (documents, where the corpus has them), the entity types, and for every seed the
 true positives, false positives and false negatives per type per sentence (non-zero
 entries only, ``[sentence, type, tp, fp, fn]``), with the experiment's params.yaml (its sha256 and its values as dotted keys, for the
@@ -12,6 +13,7 @@ with no experiment refs, ``collect`` reads these files and writes the same
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from pathlib import Path
@@ -24,7 +26,7 @@ RUNS = paths.METRICS / "findings" / "runs"
 
 
 def path_of(experiment: str, root: Path = RUNS) -> Path:
-    return root / f"{experiment}.json"
+    return root / f"{experiment}.json.gz"
 
 
 def build(experiment: str, ids: list[str], gold: list[list[str]], runs: list[list[list[str]]],
@@ -64,7 +66,8 @@ def flat_params(params: bytes) -> dict:
 def write(record: dict, root: Path = RUNS) -> Path:
     path = path_of(record["experiment"], root)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, separators=(",", ":")) + "\n")
+    text = json.dumps(record, separators=(",", ":")) + "\n"
+    path.write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))  # mtime 0: the same record, the same bytes
     return path
 
 
@@ -73,9 +76,9 @@ def read(experiment: str, root: Path = RUNS) -> dict | None:
     if not path.is_file():
         return None
     try:
-        record = json.loads(path.read_text())
+        record = json.loads(gzip.decompress(path.read_bytes()))
         assert {"ids", "types", "runs"} <= set(record)
-    except (ValueError, AssertionError):
+    except (ValueError, AssertionError, OSError, EOFError):
         raise NerlabError(f"{path}: not a findings run record; delete it and collect from the experiment") from None
     return record
 

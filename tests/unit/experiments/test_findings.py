@@ -136,13 +136,14 @@ def test_run_statistics_round_trip_through_git_files(tmp_path):
     record = run_stats.build("findings-x-s42", [f"s{i}" for i in range(100)], gold, preds, [i // 5 for i in range(100)],
                              b"seed: 42\n")
     path = run_stats.write(record, tmp_path)
-    assert path.name == "findings-x-s42.json" and run_stats.read("findings-x-s42", tmp_path) == record
+    assert path.name == "findings-x-s42.json.gz" and run_stats.read("findings-x-s42", tmp_path) == record
+    assert run_stats.write(record, tmp_path).read_bytes() == path.read_bytes()  # the same record, the same bytes
     assert all(tp + fn == (2 if i % 2 == 0 else 1) or tp + fn == 1 for run in record["runs"]
                for i, _, tp, fp, fn in run)  # tp + fn: the gold entities of each type
     assert record["params_sha256"] == hashlib.sha256(b"seed: 42\n").hexdigest()
     assert run_stats.read("nothing", tmp_path) is None
-    (tmp_path / "broken.json").write_text("{")
-    with pytest.raises(NerlabError, match="broken.json: not a findings run record"):
+    (tmp_path / "broken.json.gz").write_text("{")
+    with pytest.raises(NerlabError, match="broken.json.gz: not a findings run record"):
         run_stats.read("broken", tmp_path)
 
 
@@ -183,7 +184,7 @@ def test_collect_rebuilds_findings_from_committed_statistics_alone(tmp_path, mon
     doc.write_text("no markers")
     with pytest.raises(NerlabError, match="needs one"):
         findings.into(doc, first)
-    (tmp_path / run_stats.RUNS / "findings-vb-s2.json").unlink()
+    (tmp_path / run_stats.RUNS / "findings-vb-s2.json.gz").unlink()
     assert [f["id"] for f in findings.collect(spec, str(tmp_path), dataset="conll2003")] == ["c2"]
 
 
