@@ -151,6 +151,12 @@ def test_grid_on_a_two_node_ray_cluster(tmp_path, monkeypatch):
             rerun = [a["trial"] for a in _attempts(workdir)[before:]]
             assert not set(rerun) & finished, (rerun, finished)
             assert "done before" in again.stdout
+            # a driver killed after a trial landed in the git remote but before it was pulled: pulled, not run
+            run(["git", "update-ref", "-d", _exp_refs(clone)["e"]], clone, env)
+            before = len(_attempts(workdir))
+            pulled = subprocess.run(command, cwd=clone, env=env, capture_output=True, text=True, timeout=1800)
+            assert pulled.returncode == 0 and "| e | - | pulled |" in pulled.stdout, pulled.stdout + pulled.stderr
+            assert "e" in _exp_refs(clone) and len(_attempts(workdir)) == before
         finally:
             ray.shutdown()
             cluster.shutdown()
