@@ -38,6 +38,7 @@ from nerlab.experiments.variants import Experiment
 log = logging.getLogger(__name__)
 
 PASSED_ENV = ("NERLAB_DATA_DIR", "NERLAB_MLFLOW_ARTIFACTS", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+FINDINGS_OUTPUTS = ("metrics/findings.json", "metrics/findings/", "metrics/plots/findings/")
 LOOPBACK_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"}
 
 
@@ -56,12 +57,14 @@ class Options:
 
 
 def baseline(project: Path) -> str:
-    """HEAD, refusing a working tree whose tracked files changed: nodes run a commit, not this tree."""
+    """HEAD, refusing a working tree whose tracked files changed (the findings' outputs aside): nodes run a
+    commit, not this tree."""
     status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=project,
                             capture_output=True, text=True, check=False)
     if status.returncode != 0:
         raise NerlabError(f"{project}: not a git repository ({status.stderr.strip()[-200:]})")
-    changed = [line[3:] for line in status.stdout.splitlines()]
+    # the findings' own files (no stage reads them) may differ: collect, grid, collect is the usual loop
+    changed = [line[3:] for line in status.stdout.splitlines() if not line[3:].startswith(FINDINGS_OUTPUTS)]
     if changed:
         shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
         raise NerlabError(f"uncommitted changes ({shown}): every node runs a commit; commit or stash them first")

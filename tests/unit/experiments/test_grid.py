@@ -66,6 +66,11 @@ def test_the_baseline_is_a_clean_commit(tmp_path):
     _git(tmp_path, "add", "a.txt")
     _git(tmp_path, "commit", "-qm", "one")
     (tmp_path / "untracked.txt").write_text("fine")
+    (tmp_path / "metrics").mkdir()
+    (tmp_path / "metrics/findings.json").write_text("{}")
+    _git(tmp_path, "add", "metrics/findings.json")
+    _git(tmp_path, "commit", "-qm", "findings")
+    (tmp_path / "metrics/findings.json").write_text('{"claims": []}')  # collect's output: no stage reads it
     sha = grid.baseline(tmp_path)
     assert len(sha) == 40
     (tmp_path / "a.txt").write_text("2")
