@@ -53,7 +53,7 @@ class Options:
     tracking_uri: str | None = None
     mlflow_host: str = "127.0.0.1"
     workdir: str | None = None  # where nodes clone (default: their temp dir)
-    ray_seconds: float = 180  # how long to wait for Ray to come up
+    ray_seconds: float = 60  # how long to wait for a cluster at --address to answer
 
 
 def baseline(project: Path) -> str:
@@ -116,6 +116,25 @@ def _git_identity(project: Path) -> dict[str, str]:
             "GIT_COMMITTER_EMAIL": email}
 
 
+def reachable(address: str, seconds: float) -> None:
+    """Fail in one line when nothing listens at HOST:PORT within ``seconds`` (ray.init would retry for minutes)."""
+    import socket
+
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise NerlabError(f"--address {address!r}: expected auto or HOST:PORT")
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with socket.create_connection((host, int(port)), timeout=5):
+                return
+        except OSError as err:
+            if time.monotonic() >= deadline:
+                raise NerlabError(f"no Ray cluster at {address} ({err.strerror or err}) after {seconds:.0f} s: "
+                                  "start one (ray start --head) or leave --address out for a local one") from None
+            time.sleep(1)
+
+
 def start_ray(options: Options):
     """Connect to ``options.address`` or start a local Ray on loopback; returns the ray module."""
     if options.address is None:
@@ -170,6 +189,8 @@ def run(experiments: list[Experiment], options: Options, project: Path = Path(".
     if len(set(names)) != len(names):
         raise NerlabError(f"experiment names repeat: {sorted({n for n in names if names.count(n) > 1})}")
     sha = baseline(project)
+    if options.address not in (None, "auto"):
+        reachable(options.address, options.ray_seconds)  # before anything is pushed or started
     rows: list[dict] = []
     code = 0
     previous = signal.signal(signal.SIGTERM, _interrupt)

@@ -126,11 +126,21 @@ def mlflow_server(project: Path, host: str = "127.0.0.1", backend: str | None = 
 def ensure_experiment(uri: str, name: str = "nerlab") -> None:
     """The MLflow experiment the stages log to, made on the tracking server first so its artifacts go through
     the server (a stage would otherwise make it with an artifact folder inside its own throw-away clone)."""
+    from mlflow.exceptions import MlflowException
     from mlflow.tracking import MlflowClient
 
-    client = MlflowClient(tracking_uri=uri)
-    if client.get_experiment_by_name(name) is None:
-        client.create_experiment(name)
+    if uri.startswith(("http://", "https://")):
+        try:
+            wait_healthy(uri.rstrip("/"), 20)
+        except NerlabError:
+            raise NerlabError(f"MLflow tracking server {uri} not reachable (GET /health failed for 20 s): start it, "
+                              "or leave --tracking-uri out for a local one") from None
+    try:
+        client = MlflowClient(tracking_uri=uri)
+        if client.get_experiment_by_name(name) is None:
+            client.create_experiment(name)
+    except MlflowException as err:
+        raise NerlabError(f"MLflow tracking at {uri}: {str(err).splitlines()[0][:300]}") from None
 
 
 @contextmanager

@@ -113,3 +113,15 @@ def test_headline_metric_of_a_plain_and_a_foreach_stage(tmp_path):
     assert trial.headline(tmp_path, "crf") == {"metric": "crf.dev.micro_f1", "value": 0.8}
     assert trial.headline(tmp_path, "multitask@token") == {"metric": "token.token.micro_f1", "value": 0.7}
     assert trial.headline(tmp_path, None) == {}
+
+
+def test_an_address_where_nothing_listens_fails_in_one_line():
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(NerlabError, match=f"no Ray cluster at 127.0.0.1:{port}"):
+        grid.reachable(f"127.0.0.1:{port}", 1)
+    with pytest.raises(NerlabError, match="expected auto or HOST:PORT"):
+        grid.reachable("nowhere", 1)
