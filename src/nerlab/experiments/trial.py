@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -119,7 +120,14 @@ def last_error(text: str) -> str:
         return " ".join(parts)[:500]
     lines = [line.strip() for line in raw if line.strip()]
     tool = [line for line in lines if line.startswith(("ERROR", "error:", "fatal:"))]
-    return (tool or lines or ["no output"])[-1][:500]
+    # a stage that died before nerlab's logging took over (an import error, a missing interpreter): the exception
+    # line of its traceback says why, DVC's "failed to run" line only that it did
+    crashed = [line for line in lines if re.match(r"^[A-Za-z_.]*(Error|Exception|Interrupt)\b.*:", line)
+               or ": not found" in line or "command not found" in line]
+    last = (tool or lines or ["no output"])[-1]
+    if crashed and crashed[-1] != last:
+        last = f"{last} ({crashed[-1]})"
+    return last[:500]
 
 
 def _guarded(cmd: list[str], cwd: Path, env: dict, log) -> int:
@@ -172,6 +180,9 @@ def run(job: Job) -> dict:
     start = time.monotonic()
     env = {**os.environ, **dict(job.env), "NERLAB_THREADS": str(job.threads),
            "MLFLOW_TRACKING_URI": job.stores.tracking_uri, "DVC_NO_ANALYTICS": "1"}
+    # the stages' `python` is this worker's interpreter (its environment has nerlab's dependencies), whatever
+    # PATH the node was started with
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]).rstrip(os.pathsep)
     row = {"trial": job.name, "node": node_label(), "pid": os.getpid()}
     if remote_has(job.stores.git_remote, exp_ref(job.baseline, job.name), env):
         return {**row, "status": "landed before", "seconds": 0.0}

@@ -46,6 +46,10 @@ def test_exp_ref_is_dvcs():
     ("07:00:01 ERROR nerlab.runtime: params.yaml: 1 bad setting(s):\n  crf.c1: not a number\n"
      "ERROR: failed to reproduce 'crf'\n", "params.yaml: 1 bad setting(s): crf.c1: not a number"),
     ("fatal: repository 'x' does not exist\n", "fatal: repository 'x' does not exist"),
+    ("Traceback (most recent call last):\n  File \"x.py\", line 1\nModuleNotFoundError: No module named 'yaml'\n"
+     "ERROR: failed to reproduce 'crf': failed to run: python -m nerlab.stages.crf, exited with 1\n",
+     "ERROR: failed to reproduce 'crf': failed to run: python -m nerlab.stages.crf, exited with 1 "
+     "(ModuleNotFoundError: No module named 'yaml')"),
     ("one\ntwo\n\n", "two"),
     ("", "no output"),
 ])
