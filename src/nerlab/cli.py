@@ -115,7 +115,7 @@ def _findings(args) -> None:
     from nerlab.experiments import findings
 
     if args.action == "queue":
-        findings.queue(args.only, args.dry_run, args.set or [], args.rerun)
+        findings.queue(args.only, args.dry_run, args.set or [], args.rerun, seeds=args.seeds)
         return
     found = findings.collect(findings.load_spec(), ".", args.only)
     findings.write(found)
@@ -128,7 +128,7 @@ def _grid(args) -> None:
     if args.findings == bool(args.variants):
         raise NerlabError("grid run: name a variant set (e.g. paper000) or --findings, not both")
     if args.findings:
-        chosen = findings.side_experiments(findings.load_spec(), args.only, args.set or [])
+        chosen = findings.side_experiments(findings.load_spec(), args.only, args.set or [], args.seeds)
     else:
         chosen = variants.chosen(args.variants, args.set or [], args.only, args.small)
     options = grid.Options(address=args.address, cpus_per_trial=args.cpus_per_trial,
@@ -182,6 +182,7 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("--dry-run", action="store_true", help="queue: print the dvc commands without running them")
     f.add_argument("--set", action="append", metavar="KEY=VALUE", help="queue: an extra override for every side")
     f.add_argument("--rerun", action="store_true", help="queue: also the sides that already have an experiment")
+    f.add_argument("--seeds", nargs="+", type=int, metavar="SEED", help="queue: only these seeds' experiments")
     g = sub.add_parser("grid", help="run a variant set or the findings' sides as DVC experiments on a Ray cluster")
     g.add_argument("action", choices=("run",))
     g.add_argument("variants", nargs="?", help="a variant set in configs/ (or --findings)")
@@ -189,6 +190,8 @@ def main(argv: list[str] | None = None) -> None:
     g.add_argument("--only", nargs="+", help="only these variants (or claims, with --findings)")
     g.add_argument("--set", action="append", metavar="KEY=VALUE", help="an extra override for every experiment")
     g.add_argument("--small", action="store_true", help="the set's CPU-sized grid (its `small` section)")
+    g.add_argument("--seeds", nargs="+", type=int, metavar="SEED", help="--findings: only these seeds' experiments "
+                   "(e.g. one seed of every side first)")
     g.add_argument("--address", help="a Ray cluster: auto or HOST:PORT (default: start a local one on loopback)")
     g.add_argument("--cpus-per-trial", type=float, default=1, help="CPUs per trial; also its threads (default 1)")
     g.add_argument("--gpus-per-trial", type=float, default=0)

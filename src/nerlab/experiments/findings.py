@@ -104,28 +104,32 @@ def experiments(spec: dict, name: str, set_name: str) -> list[tuple[str, int | N
     return [(f"{PREFIX}{name}-s{seed}", int(seed)) for seed in seeds]
 
 
-def side_experiments(spec: dict, only: list[str] | None = None, extra: list[str] = ()) -> list[variants.Experiment]:
+def side_experiments(spec: dict, only: list[str] | None = None, extra: list[str] = (),
+                     seeds: list[int] | None = None) -> list[variants.Experiment]:
     """The DVC experiments the chosen claims' sides need: the side's overrides, the set's findings overrides, the
-    seed, then ``extra``."""
+    seed, then ``extra``. ``seeds``: only those seeds' experiments (and the sides that run once)."""
     extra_overrides = variants.parse_overrides(list(extra))
     found = []
     for name, set_name in sides(spec, only).items():
         side = side_variant(spec, name, set_name)
         merged = side["set"]
         for experiment, seed in experiments(spec, name, set_name):
+            if seeds and seed is not None and seed not in seeds:
+                continue
             seeded = {"train_seed": seed} if seed is not None else {}
             found.append(variants.Experiment(experiment, side["target"], {**merged, **seeded, **extra_overrides}))
     return found
 
 
-def queue_commands(spec: dict, only: list[str] | None = None, extra: list[str] = ()) -> list[list[str]]:
-    return [e.queue_command() for e in side_experiments(spec, only, extra)]
+def queue_commands(spec: dict, only: list[str] | None = None, extra: list[str] = (),
+                   seeds: list[int] | None = None) -> list[list[str]]:
+    return [e.queue_command() for e in side_experiments(spec, only, extra, seeds)]
 
 
 def queue(only: list[str] | None = None, dry_run: bool = False, extra: list[str] = (), rerun: bool = False,
-          repo: str = ".") -> list[list[str]]:
+          repo: str = ".", seeds: list[int] | None = None) -> list[list[str]]:
     """Queue the sides the chosen claims need; a side that already has an experiment is skipped unless ``rerun``."""
-    commands = queue_commands(load_spec(), only, extra)
+    commands = queue_commands(load_spec(), only, extra, seeds)
     if not rerun:
         done = set(variants.experiment_revs(repo)) | pending(repo)
         skipped = [c[c.index("-n") + 1] for c in commands if c[c.index("-n") + 1] in done]

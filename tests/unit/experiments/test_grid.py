@@ -129,3 +129,12 @@ def test_an_address_where_nothing_listens_fails_in_one_line():
         grid.reachable(f"127.0.0.1:{port}", 1)
     with pytest.raises(NerlabError, match="expected auto or HOST:PORT"):
         grid.reachable("nowhere", 1)
+
+
+def test_seeds_choose_one_seed_of_every_side():
+    spec = findings.load_spec()
+    claims = ["p000-crf-vs-smallest"]
+    every = [e.name for e in findings.side_experiments(spec, claims)]
+    first = [e.name for e in findings.side_experiments(spec, claims, seeds=[42])]
+    assert first == [n for n in every if n.endswith("-s42") or n == "findings-p000-feature-crf"]
+    assert "findings-p000-feature-crf" in first and len(every) == 4
