@@ -307,14 +307,19 @@ def collect(spec: dict, repo: str = ".", only: list[str] | None = None, dataset:
         found = {side: {e: record(e, set_name, side) for e, _ in experiments(spec, side, set_name)}
                  for side in (claim["a"], claim["b"])}
         missing = [e for side in found.values() for e, r in side.items() if r is None]
-        if missing:
+        ran = {side: [r for r in runs.values() if r is not None] for side, runs in found.items()}
+        if not all(ran.values()):
             log.warning("claim %s: no experiment or committed statistics for %s (nerlab findings queue --only %s)",
                         claim["id"], ", ".join(missing), claim["id"])
             continue
-        sides = {side: run_stats.merge(list(runs.values()), side) for side, runs in found.items()}
+        if missing:  # some seeds ran: judged on those, the seeds column says how many of how many
+            log.warning("claim %s: judged on the runs that exist; still to run: %s", claim["id"], ", ".join(missing))
+        sides = {side: run_stats.merge(runs, side) for side, runs in ran.items()}
         metric = claim.get("metric", spec["sets"][set_name].get("metric", "micro"))
         findings.append(evaluate_claim(claim, sides[claim["a"]], sides[claim["b"]], spec, metric))
         findings[-1]["context"] = context(claim, spec, sides[claim["a"]], sides[claim["b"]])
+        if missing:
+            findings[-1]["planned_runs"] = {k: len(found[claim[k]]) for k in ("a", "b")}
     judge_family(findings, 1 - float(spec["confidence"]))
     for f in findings:
         log.info("%s: %s (difference %+.4f, %d%% interval [%+.4f, %+.4f], p %.4f, Holm %.4f)", f["id"],
@@ -345,9 +350,15 @@ def render(findings: list[dict]) -> str:
                      f"{b['mean']:.4f} +- {b['std']:.4f} | {pa if pa is not None else '-'} / "
                      f"{pb if pb is not None else '-'} | {f['difference']:+.4f} | "
                      f"[{f['interval'][0]:+.4f}, {f['interval'][1]:+.4f}] | {p} | {f['verdict']} | "
-                     f"{a['runs']} / {b['runs']} |")
+                     f"{_runs(f, 'a')} / {_runs(f, 'b')} |")
     notes = [f"- **{f['id']}**: {describe(f['context'])}" for f in findings if f.get("context")]
     return "\n".join(lines + ([""] + notes if notes else []))
+
+
+def _runs(finding: dict, side: str) -> str:
+    """The runs a side was judged on, and how many its set plans when some have not run yet (``1 of 3``)."""
+    runs, planned = finding["ours"][side]["runs"], finding.get("planned_runs", {}).get(side)
+    return f"{runs} of {planned}" if planned and planned != runs else str(runs)
 
 
 def describe(ctx: dict) -> str:

@@ -184,7 +184,12 @@ def test_collect_rebuilds_findings_from_committed_statistics_alone(tmp_path, mon
     doc.write_text("no markers")
     with pytest.raises(NerlabError, match="needs one"):
         findings.into(doc, first)
-    (tmp_path / run_stats.RUNS / "findings-vb-s2.json.gz").unlink()
+    (tmp_path / run_stats.RUNS / "findings-vb-s2.json.gz").unlink()  # one seed of b still to run
+    partial = findings.collect(spec, str(tmp_path), dataset="conll2003")
+    assert [f["id"] for f in partial] == ["c1", "c2"] and partial[0]["planned_runs"] == {"a": 2, "b": 2}
+    assert partial[0]["ours"]["b"]["runs"] == 1 and "| 2 / 1 of 2 |" in findings.render(partial)
+    assert "planned_runs" not in partial[1] and "| 2 / 2 |" in findings.render(partial)
+    (tmp_path / run_stats.RUNS / "findings-vb-s1.json.gz").unlink()  # no run of b: c1 cannot be judged
     assert [f["id"] for f in findings.collect(spec, str(tmp_path), dataset="conll2003")] == ["c2"]
 
 
