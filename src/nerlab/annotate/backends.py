@@ -8,7 +8,9 @@ runs it makes for the prompts asked (:meth:`Backend.runs`), and opens into an
   on close) behind the OpenAI-compatible chat client;
 - ``openai``: any OpenAI-compatible endpoint, the same client;
 - ``teacher``: a trained nerlab model folder (CRF or fine-tuned tagger) that tags
-  the sentences itself: no prompts, one run, no topic labels.
+  the sentences itself: no prompts, one run, no topic labels;
+- ``noise``: the sentences' gold spans perturbed to a target annotator's per-type precision and recall
+  (:mod:`nerlab.annotate.noise`, ``annotate.noise``); sentences without gold (BBC News) get the teacher's.
 
 Adding a backend means one class with ``@BACKENDS.register(name)``; the params schema
 takes ``annotator`` (and, for backends that answer prompts, ``llm``) from this
@@ -18,13 +20,18 @@ registry. Stage modules never ask which backend they hold.
 from __future__ import annotations
 
 import contextlib
+import json
+import logging
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from nerlab.annotate.align import tags_to_spans
 from nerlab.annotate.annotator import Annotation, LLMAnnotator, TeacherAnnotator, Usage
 from nerlab.annotate.cache import ResponseCache
 from nerlab.annotate.client import ChatClient, ClientConfig
+from nerlab.annotate.noise import describe, perturb
 from nerlab.config import paths
 from nerlab.config.errors import NerlabError
 from nerlab.config.registry import Registry
@@ -35,6 +42,7 @@ if TYPE_CHECKING:
     from nerlab.config.schema import Annotate
 
 BACKENDS = Registry("annotator")
+log = logging.getLogger(__name__)
 
 
 class Prompter(Protocol):
@@ -205,6 +213,58 @@ class TeacherBackend(Backend):
         from nerlab.models.loaders import load_folder
 
         yield _Teaching(TeacherAnnotator(load_folder(self.model), self.model))
+
+
+class _Noising:
+    def __init__(self, cfg: Annotate, teacher: Callable[[], TeacherAnnotator]):
+        self.cfg, self.teacher = cfg, teacher
+
+    def entities(self, rows: list[dict], prompt: str, desc: str = "annotate"):
+        if not all("tags" in r for r in rows):  # no gold to perturb (BBC News): the teacher tags them
+            return self.teacher().annotate(rows, desc)
+        noise = self.cfg.noise
+        target = {k: (v.precision, v.recall) for k, v in noise.target.items()}
+        start = time.perf_counter()
+        tagged, counts = perturb([r["tags"] for r in rows], target, noise.boundary_share, noise.swap_share,
+                                 noise.seed)
+        log.info("noise model (%s): %s", noise.name, "; ".join(f"{k} {c}" for k, c in sorted(counts.items())))
+        usage = Usage(sentences=len(rows), wall_seconds=time.perf_counter() - start)
+        return [Annotation(r["id"], r["tokens"], tags, json.dumps(tags_to_spans(r["tokens"], tags), ensure_ascii=False),
+                           "ok", {"entities": sum(t.startswith("B-") for t in tags)})
+                for r, tags in zip(rows, tagged)], usage
+
+    def topics(self, rows: list[dict], desc: str = "topics"):
+        raise NerlabError("annotator 'noise' perturbs gold entities; it gives no topic labels. Use an LLM annotator "
+                          "(local or openai) or annotate.topics.labeller: bbc")
+
+
+@BACKENDS.register("noise")
+class NoiseBackend(Backend):
+    """Gold spans with a target annotator's per-type error pattern: a stand-in for GPT-4 that errs like it."""
+
+    name = "noise"
+
+    @property
+    def model(self) -> str:
+        return self.cfg.noise.name
+
+    def describe(self) -> str:
+        return f"noise:{self.model}"
+
+    def runs(self, prompts: list[str]) -> list[str]:
+        return [self.name]  # no prompt: one run
+
+    def note(self) -> str:
+        target = {k: (v.precision, v.recall) for k, v in self.cfg.noise.target.items()}
+        return (f"nerlab's noise model stands in for the paper's annotator: gold spans perturbed (seeded) to "
+                f"{self.model}'s per-type precision/recall ({describe(target)}); sentences without gold (BBC News) "
+                f"are tagged by the teacher ({self.cfg.teacher})")
+
+    @contextlib.contextmanager
+    def open(self, prompter: Prompter) -> Iterator[Opened]:
+        from nerlab.models.loaders import load_folder
+
+        yield _Noising(self.cfg, lambda: TeacherAnnotator(load_folder(self.cfg.teacher), self.cfg.teacher))
 
 
 def llm_names() -> tuple[str, ...]:

@@ -330,6 +330,27 @@ class Price(Section):
     completion: NonNegNum
 
 
+class Accuracy(Section):
+    precision: Annotated[Num, Field(gt=0, le=1)]
+    recall: Annotated[Num, Field(ge=0, le=1)]
+
+
+class Noise(Section):
+    """Annotator ``noise`` (:mod:`nerlab.annotate.noise`): gold spans perturbed to a per-type precision/recall."""
+    name: Str  # what the targets are (every output made from it says so)
+    target: dict[str, Accuracy] = Field(min_length=1)
+    boundary_share: Annotated[Num, Field(ge=0, le=1)]
+    swap_share: Annotated[Num, Field(ge=0, le=1)]
+    seed: NonNegInt  # which spans err: fixed, as one annotator's annotations are
+
+    @model_validator(mode="after")
+    def _shares(self):
+        if self.boundary_share + self.swap_share > 1:
+            raise ValueError(f"boundary_share + swap_share is {self.boundary_share + self.swap_share:g}: the "
+                             "shares of the lost spans must add up to at most 1 (the rest are misses)")
+        return self
+
+
 class Bbc(Section):
     prompt: Str
     min_tokens: PosInt
@@ -369,6 +390,7 @@ class Annotate(Section):
     local: Local
     openai: OpenAI
     teacher: Str
+    noise: Noise
     prices: dict[str, Price]
     bbc: Bbc
     topics: Topics

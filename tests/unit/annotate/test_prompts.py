@@ -128,7 +128,7 @@ def test_backends_come_from_one_registry_with_one_interface(monkeypatch):
     from nerlab.annotate.session import Session
     from nerlab.config.errors import NerlabError
 
-    assert set(backends.BACKENDS) == {"local", "openai", "teacher"}
+    assert set(backends.BACKENDS) == {"local", "openai", "teacher", "noise"}
     for name in backends.BACKENDS:
         backend = backends.get(name, PARAMS.annotate)
         assert backend.describe().startswith(f"{name}:") and backend.model
