@@ -157,6 +157,52 @@ def bootstrap_counts(a, b, resamples: int = 10000, seed: int = 0, confidence: fl
     return out
 
 
+def bootstrap_ranks(counts, claimed: list[int], top: int, resamples: int = 10000, seed: int = 0,
+                    confidence: float = 0.95, groups=None, chunk: int = 500) -> dict:
+    """Are the ``claimed`` types (column indices) among the ``top`` types by F1 (rank 1 = the best)?
+
+    ``counts`` has shape (runs, sentences, types, 3). A type's F1 is its mean over the runs; its rank is 1 + the
+    number of types with a higher F1. Each resample draws the units (sentences, or ``groups``) with replacement
+    and ranks the types on the draw. The statistic is the worst (largest) rank among the claimed types; it is
+    reported as ``difference`` = top + 0.5 - worst rank (positive exactly when every claimed type is in the
+    top), with its percentile interval and bootstrap p-values ((k + 1) / (R + 1)) as :func:`bootstrap_counts`
+    gives them, so a rank claim is judged and Holm-corrected like a directional one."""
+    import numpy as np
+
+    counts = np.asarray(counts)
+    if counts.ndim != 4 or not len(counts):
+        raise ValueError(f"counts need shape (runs >= 1, sentences, types, 3), got {counts.shape}")
+    if not claimed or not 1 <= top <= counts.shape[2]:
+        raise ValueError(f"need claimed types and 1 <= top <= {counts.shape[2]}, got {claimed} and {top}")
+    units = _units(counts, groups)
+    n_units = units.shape[1]
+    rng = np.random.default_rng(seed)
+    flat = units.transpose(1, 0, 2, 3).reshape(n_units, -1).astype(np.float64)
+
+    def worst_rank(f1):  # (..., types) -> (..., ) the largest rank among the claimed types
+        ranks = (f1[..., None, :] > f1[..., claimed, None]).sum(axis=-1) + 1
+        return ranks.max(axis=-1), ranks
+
+    stats = np.empty(resamples)
+    for start in range(0, resamples, chunk):
+        size = min(chunk, resamples - start)
+        weights = rng.multinomial(n_units, np.full(n_units, 1 / n_units), size=size).astype(np.float64)
+        f1 = _micro_f1((weights @ flat).reshape(size, *counts.shape[0:1], *counts.shape[2:])).mean(axis=1)
+        stats[start:start + size] = top + 0.5 - worst_rank(f1)[0]
+    f1 = _micro_f1(counts.sum(axis=1)).mean(axis=0)
+    worst, ranks = worst_rank(f1)
+    tail = (1 - confidence) / 2
+    low, high = np.quantile(stats, [tail, 1 - tail])
+    p = (lambda k: float((k + 1) / (resamples + 1)))
+    below, above = int((stats <= 0).sum()), int((stats >= 0).sum())
+    return {"difference": float(top + 0.5 - worst), "low": float(low), "high": float(high), "confidence": confidence,
+            "resamples": resamples, "sentences": counts.shape[1], "units": n_units,
+            "resampled": "documents" if groups is not None else "sentences", "runs": len(counts),
+            "ranks": [int(r) for r in ranks], "f1": [float(f1[i]) for i in claimed], "types": counts.shape[2],
+            "worst_rank_interval": [float(top + 0.5 - high), float(top + 0.5 - low)],
+            "p_not_top": p(below), "p_two_sided": min(1.0, 2 * p(min(below, above)))}
+
+
 def paired_bootstrap(gold: list[list[str]], runs_a: list[list[list[str]]], runs_b: list[list[list[str]]],
                      resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
                      resample_seeds: bool = True, metric: str = "micro", groups=None,

@@ -22,7 +22,7 @@ import yaml
 
 from nerlab.config import paths
 from nerlab.config.errors import NerlabError
-from nerlab.evaluation.significance import bootstrap_counts, holm, judge
+from nerlab.evaluation.significance import bootstrap_counts, bootstrap_ranks, holm, judge
 from nerlab.experiments import run_stats, variants
 
 log = logging.getLogger(__name__)
@@ -226,6 +226,32 @@ def evaluate_claim(claim: dict, a: dict, b: dict, spec: dict, metric: str = "mic
     return judge_family([found], 1 - float(spec["confidence"]))[0]
 
 
+def evaluate_rank_claim(claim: dict, side: dict, spec: dict) -> dict:
+    """A claim that some entity types (``types``) are among the ``top`` types by F1 on one side (``b``; ``a`` is
+    the same variant): :func:`nerlab.evaluation.significance.bootstrap_ranks`, judged like a directional claim
+    whose difference is top + 0.5 - the worst claimed rank."""
+    unknown = [t for t in claim["types"] if t not in side["types"]]
+    if unknown:
+        raise NerlabError(f"claim {claim['id']}: no type {', '.join(unknown)} in the runs (known: "
+                          f"{', '.join(side['types'])})")
+    types = side["types"]
+    result = bootstrap_ranks(run_stats.counts(side, types), [types.index(t) for t in claim["types"]], int(claim["top"]),
+                             int(spec["resamples"]), int(spec.get("bootstrap_seed", 0)), float(spec["confidence"]),
+                             groups=side.get("groups"))
+    found = {"id": claim["id"], "paper": claim["paper"], "claim": claim["claim"], "kind": "rank", "a": claim["a"],
+             "b": claim["b"], "expected": 1, "metric": "per-type F1 rank", "types": claim["types"],
+             "top": int(claim["top"]), "of": result["types"], "ranks": result["ranks"], "f1": result["f1"],
+             "worst_rank_interval": result["worst_rank_interval"], "runs": result["runs"],
+             "paper_numbers": {"a": None, "b": None}, "difference": result["difference"],
+             "interval": [result["low"], result["high"]], "confidence": result["confidence"],
+             "resamples": result["resamples"], "sentences": result["sentences"], "units": result["units"],
+             "resampled": result["resampled"], "p_not_top": result["p_not_top"],
+             "p_two_sided": result["p_two_sided"], "test": "two-sided", "p": result["p_two_sided"],
+             "command": f"nerlab findings queue --only {claim['id']} && dvc exp run --run-all -j 1 && "
+                        f"nerlab findings collect"}
+    return judge_family([found], 1 - float(spec["confidence"]))[0]
+
+
 def context(claim: dict, spec: dict, a: dict, b: dict) -> dict:
     """What a verdict stands on: the dataset, the params that differ between the sides (seeds aside), the
     budget (the set's ``budget`` keys, and optimiser steps per run = epochs x ceil(sentences / batch) when it
@@ -316,7 +342,10 @@ def collect(spec: dict, repo: str = ".", only: list[str] | None = None, dataset:
             log.warning("claim %s: judged on the runs that exist; still to run: %s", claim["id"], ", ".join(missing))
         sides = {side: run_stats.merge(runs, side) for side, runs in ran.items()}
         metric = claim.get("metric", spec["sets"][set_name].get("metric", "micro"))
-        findings.append(evaluate_claim(claim, sides[claim["a"]], sides[claim["b"]], spec, metric))
+        if claim.get("kind") == "rank":
+            findings.append(evaluate_rank_claim(claim, sides[claim["b"]], spec))
+        else:
+            findings.append(evaluate_claim(claim, sides[claim["a"]], sides[claim["b"]], spec, metric))
         findings[-1]["context"] = context(claim, spec, sides[claim["a"]], sides[claim["b"]])
         if missing:
             findings[-1]["planned_runs"] = {k: len(found[claim[k]]) for k in ("a", "b")}
@@ -342,6 +371,9 @@ def render(findings: list[dict]) -> str:
             "95% interval | p (Holm) | verdict | seeds |")
     lines = [head, "|" + "---|" * 12]
     for f in findings:
+        if f.get("kind") == "rank":
+            lines.append(_rank_row(f))
+            continue
         a, b = f["ours"]["a"], f["ours"]["b"]
         pa, pb = f["paper_numbers"]["a"], f["paper_numbers"]["b"]
         test = f" TOST +-{f['margin']:.3f}" if "margin" in f else ""
@@ -353,6 +385,17 @@ def render(findings: list[dict]) -> str:
                      f"{_runs(f, 'a')} / {_runs(f, 'b')} |")
     notes = [f"- **{f['id']}**: {describe(f['context'])}" for f in findings if f.get("context")]
     return "\n".join(lines + ([""] + notes if notes else []))
+
+
+def _rank_row(f: dict) -> str:
+    """A rank claim in the findings table: the types' ranks and F1 on the side, the worst rank's interval."""
+    ranks = ", ".join(f"{t} #{r} ({v:.3f})" for t, r, v in zip(f["types"], f["ranks"], f["f1"]))
+    low, high = f["worst_rank_interval"]
+    planned = f.get("planned_runs", {}).get("b")
+    runs = f"{f['runs']} of {planned}" if planned and planned != f["runs"] else str(f["runs"])
+    return (f"| {f['paper']} | {f['claim']} | types | {f['b']} | top {f['top']} of {f['of']} | {ranks} | - | "
+            f"worst rank {f['top'] + 0.5 - f['difference']:.0f} | [{low:.0f}, {high:.0f}] | "
+            f"{f['p']:.4f} ({f['p_holm']:.4f}) | {f['verdict']} | {runs} |")
 
 
 def _runs(finding: dict, side: str) -> str:

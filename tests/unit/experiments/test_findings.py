@@ -227,3 +227,24 @@ def test_a_blank_override_value_stays_text():
 
     assert variants.parse_overrides(["data.conll.sep=\t", "x=", "y=null"]) == \
         {"data.conll.sep": "\t", "x": None, "y": None}
+
+
+def test_a_rank_claim_is_judged_rendered_and_kept_out_of_the_forest(tmp_path):
+    """PER tagged perfectly, LOC with 50% misses: 'PER is the best type' holds, 'LOC is' fails."""
+    rng = random.Random(6)
+    gold = [["B-PER", "O", "B-LOC"] for _ in range(300)]
+    pred = [["B-PER", "O", "B-LOC" if rng.random() > 0.5 else "O"] for _ in range(300)]
+    side = run_stats.merge([run_stats.build("findings-v-s1", [f"s{i}" for i in range(300)], gold, [pred], None,
+                                            b"head: crf\n")], "v")
+    spec = {"resamples": 500, "confidence": 0.95, "bootstrap_seed": 0}
+    claim = {"id": "r", "paper": "000", "set": "s", "a": "v", "b": "v", "kind": "rank", "types": ["PER"], "top": 1,
+             "claim": "PER has the highest F1"}
+    per = findings.evaluate_rank_claim(claim, side, spec)
+    loc = findings.evaluate_rank_claim({**claim, "id": "l", "types": ["LOC"]}, side, spec)
+    assert (per["verdict"], per["ranks"], per["of"]) == ("holds", [1], 2) and loc["verdict"] == "fails"
+    table = findings.render([per, loc])
+    assert "| 000 | PER has the highest F1 | types | v | top 1 of 2 | PER #1 (1.000) | - | worst rank 1 |" in table
+    findings.write([per, loc], tmp_path / "f.json")
+    assert json.loads((tmp_path / "plots/findings/forest.json").read_text()) == []  # ranks: the table only
+    with pytest.raises(NerlabError, match="no type ORG"):
+        findings.evaluate_rank_claim({**claim, "types": ["ORG"]}, side, spec)
