@@ -91,6 +91,9 @@ def test_dvc_repro_end_to_end(tmp_path):
     curve = json.loads((project / "metrics/details/learning_curve.json").read_text())
     assert curve["sizes"] == [5, 20] and curve["by_size"]["20"]["seeds"] == 2 and len(curve["points"]) == 4
     assert (project / "metrics/plots/learning_curve/figure2.png").stat().st_size > 1000
+    curve_runs = sorted(p.relative_to(project / "data/predictions/learning_curve/conll")
+                        for p in (project / "data/predictions/learning_curve/conll").rglob("*.test.jsonl"))
+    assert [str(p) for p in curve_runs] == [f"size{n}/seed{s}.test.jsonl" for n in (20, 5) for s in (1, 2)]
     tasks = {t: json.loads((project / f"metrics/details/multitask/{t}.json").read_text()) for t in params["multitask"]["tasks"]}
     assert "sequence" not in tasks["token"] and "token" not in tasks["sequence"]
     assert tasks["joint"]["train_sentences"] == 40 and {"token", "sequence"} <= set(tasks["joint"])

@@ -58,6 +58,23 @@ def type_counts(gold: list[list[str]], pred: list[list[str]], types: list[str] |
     return counts
 
 
+def class_counts(gold: list[str], pred: list[str], classes: list[str] | None = None):
+    """Sentence classification as the same counts: per sentence and class (correct, predicted, gold), shape
+    (sentences, classes, 3). Summed, micro-F1 is the accuracy and macro-F1 sklearn's macro F1 over the classes."""
+    import numpy as np
+
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold labels but {len(pred)} predictions")
+    classes = classes if classes is not None else sorted(set(gold) | set(pred))
+    column = {c: i for i, c in enumerate(classes)}
+    counts = np.zeros((len(gold), len(classes), 3), dtype=np.int64)
+    for row, (g, p) in enumerate(zip(gold, pred)):
+        counts[row, column[p], 1] = 1
+        counts[row, column[g], 2] = 1
+        counts[row, column[g], 0] = int(g == p)
+    return counts
+
+
 def _micro_f1(counts):
     """Micro-F1 from summed counts (last axis: correct, predicted, gold); 0 where nothing was predicted or gold."""
     import numpy as np
@@ -174,33 +191,61 @@ def bootstrap_ranks(counts, claimed: list[int], top: int, resamples: int = 10000
         raise ValueError(f"counts need shape (runs >= 1, sentences, types, 3), got {counts.shape}")
     if not claimed or not 1 <= top <= counts.shape[2]:
         raise ValueError(f"need claimed types and 1 <= top <= {counts.shape[2]}, got {claimed} and {top}")
-    units = _units(counts, groups)
-    n_units = units.shape[1]
-    rng = np.random.default_rng(seed)
-    flat = units.transpose(1, 0, 2, 3).reshape(n_units, -1).astype(np.float64)
 
     def worst_rank(f1):  # (..., types) -> (..., ) the largest rank among the claimed types
         ranks = (f1[..., None, :] > f1[..., claimed, None]).sum(axis=-1) + 1
         return ranks.max(axis=-1), ranks
 
+    def statistic(summed):  # (..., runs, types, 3) -> top + 0.5 - worst rank of the runs' mean per-type F1
+        return top + 0.5 - worst_rank(_micro_f1(summed).mean(axis=-2))[0]
+
+    out = _one_side(counts, statistic, resamples, seed, confidence, groups, chunk)
+    f1 = _micro_f1(counts.sum(axis=1)).mean(axis=0)
+    ranks = worst_rank(f1)[1]
+    return {**out, "ranks": [int(r) for r in ranks], "f1": [float(f1[i]) for i in claimed], "types": counts.shape[2],
+            "worst_rank_interval": [float(top + 0.5 - out["high"]), float(top + 0.5 - out["low"])],
+            "p_not_top": out["p_not_positive"]}
+
+
+def bootstrap_level(counts, bound: float, resamples: int = 10000, seed: int = 0, confidence: float = 0.95,
+                    metric: str = "micro", groups=None, chunk: int = 500) -> dict:
+    """Is one side's score below ``bound`` ("F1 is about 0")? The statistic is bound - the runs' mean score,
+    resampled over units (sentences, or ``groups``): positive when the score is below the bound, judged like a
+    directional claim (:func:`judge` with expected +1) from the same bootstrap p-values."""
+    import numpy as np
+
+    out = _one_side(np.asarray(counts), lambda summed: bound - score(summed, metric).mean(axis=-1), resamples, seed,
+                    confidence, groups, chunk)
+    scores = score(np.asarray(counts).sum(axis=1), metric)
+    return {**out, "metric": metric, "bound": bound, "mean": float(scores.mean()), "per_run": scores.tolist(),
+            "std": float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0}
+
+
+def _one_side(counts, statistic, resamples: int, seed: int, confidence: float, groups, chunk: int) -> dict:
+    """The bootstrap of ``statistic`` (summed counts (..., runs, types, 3) -> (...,)) over one side's units: the
+    observed value as ``difference``, the percentile interval and (k + 1) / (R + 1) p-values of its sign."""
+    import numpy as np
+
+    if counts.ndim != 4 or not len(counts):
+        raise ValueError(f"counts need shape (runs >= 1, sentences, types, 3), got {counts.shape}")
+    units = _units(counts, groups)
+    n_units = units.shape[1]
+    rng = np.random.default_rng(seed)
+    flat = units.transpose(1, 0, 2, 3).reshape(n_units, -1).astype(np.float64)
     stats = np.empty(resamples)
     for start in range(0, resamples, chunk):
         size = min(chunk, resamples - start)
         weights = rng.multinomial(n_units, np.full(n_units, 1 / n_units), size=size).astype(np.float64)
-        f1 = _micro_f1((weights @ flat).reshape(size, *counts.shape[0:1], *counts.shape[2:])).mean(axis=1)
-        stats[start:start + size] = top + 0.5 - worst_rank(f1)[0]
-    f1 = _micro_f1(counts.sum(axis=1)).mean(axis=0)
-    worst, ranks = worst_rank(f1)
+        stats[start:start + size] = statistic((weights @ flat).reshape(size, counts.shape[0], *counts.shape[2:]))
+    observed = float(statistic(counts.sum(axis=1)))
     tail = (1 - confidence) / 2
     low, high = np.quantile(stats, [tail, 1 - tail])
     p = (lambda k: float((k + 1) / (resamples + 1)))
     below, above = int((stats <= 0).sum()), int((stats >= 0).sum())
-    return {"difference": float(top + 0.5 - worst), "low": float(low), "high": float(high), "confidence": confidence,
+    return {"difference": observed, "low": float(low), "high": float(high), "confidence": confidence,
             "resamples": resamples, "sentences": counts.shape[1], "units": n_units,
             "resampled": "documents" if groups is not None else "sentences", "runs": len(counts),
-            "ranks": [int(r) for r in ranks], "f1": [float(f1[i]) for i in claimed], "types": counts.shape[2],
-            "worst_rank_interval": [float(top + 0.5 - high), float(top + 0.5 - low)],
-            "p_not_top": p(below), "p_two_sided": min(1.0, 2 * p(min(below, above)))}
+            "p_not_positive": p(below), "p_two_sided": min(1.0, 2 * p(min(below, above)))}
 
 
 def paired_bootstrap(gold: list[list[str]], runs_a: list[list[list[str]]], runs_b: list[list[list[str]]],

@@ -22,7 +22,7 @@ import yaml
 
 from nerlab.config import paths
 from nerlab.config.errors import NerlabError
-from nerlab.evaluation.significance import bootstrap_counts, bootstrap_ranks, holm, judge
+from nerlab.evaluation.significance import bootstrap_counts, bootstrap_level, bootstrap_ranks, holm, judge
 from nerlab.experiments import run_stats, variants
 
 log = logging.getLogger(__name__)
@@ -95,13 +95,21 @@ def side_variant(spec: dict, name: str, set_name: str) -> dict:
 
 def experiments(spec: dict, name: str, set_name: str) -> list[tuple[str, int | None]]:
     """(experiment name, seed) of one side: one experiment running every seed (``distill.repeats``), or one
-    experiment per seed of the set's ``seeds`` (``-S train_seed=<seed>``)."""
+    experiment per seed of the set's ``seeds`` (``-S train_seed=<seed>``). Sides with the same ``run_as`` are
+    read from the same experiments (one stage run that writes several sides' predictions)."""
+    return [(experiment, seed) for _, experiment, seed in records(spec, name, set_name)]
+
+
+def records(spec: dict, name: str, set_name: str) -> list[tuple[str, str, int | None]]:
+    """(record name, experiment name, seed) of one side: the record (its committed statistics) is named after
+    the side, the experiment after ``run_as`` where sides share it."""
     seeds = spec["sets"][set_name].get("seeds")
     inline = (spec["sets"][set_name].get("variants") or {}).get(name) or {}
     seeds = inline.get("seeds", seeds)  # a side may run once (a deterministic model: seeds [])
+    run = inline.get("run_as", name)
     if not seeds:
-        return [(PREFIX + name, None)]
-    return [(f"{PREFIX}{name}-s{seed}", int(seed)) for seed in seeds]
+        return [(PREFIX + name, PREFIX + run, None)]
+    return [(f"{PREFIX}{name}-s{seed}", f"{PREFIX}{run}-s{seed}", int(seed)) for seed in seeds]
 
 
 def side_experiments(spec: dict, only: list[str] | None = None, extra: list[str] = (),
@@ -109,7 +117,7 @@ def side_experiments(spec: dict, only: list[str] | None = None, extra: list[str]
     """The DVC experiments the chosen claims' sides need: the side's overrides, the set's findings overrides, the
     seed, then ``extra``. ``seeds``: only those seeds' experiments (and the sides that run once)."""
     extra_overrides = variants.parse_overrides(list(extra))
-    found = []
+    found: dict[str, variants.Experiment] = {}
     for name, set_name in sides(spec, only).items():
         side = side_variant(spec, name, set_name)
         merged = side["set"]
@@ -117,8 +125,12 @@ def side_experiments(spec: dict, only: list[str] | None = None, extra: list[str]
             if seeds and seed is not None and seed not in seeds:
                 continue
             seeded = {"train_seed": seed} if seed is not None else {}
-            found.append(variants.Experiment(experiment, side["target"], {**merged, **seeded, **extra_overrides}))
-    return found
+            chosen = variants.Experiment(experiment, side["target"], {**merged, **seeded, **extra_overrides})
+            if experiment in found and found[experiment] != chosen:
+                raise NerlabError(f"{SPEC}: side {name} runs as {experiment} with other overrides or another "
+                                  "target than the side it shares that experiment with")
+            found[experiment] = chosen
+    return list(found.values())
 
 
 def queue_commands(spec: dict, only: list[str] | None = None, extra: list[str] = (),
@@ -252,6 +264,27 @@ def evaluate_rank_claim(claim: dict, side: dict, spec: dict) -> dict:
     return judge_family([found], 1 - float(spec["confidence"]))[0]
 
 
+def evaluate_level_claim(claim: dict, side: dict, spec: dict, metric: str) -> dict:
+    """A claim that one side's F1 is below ``below`` ("about 0"; ``a`` is the same variant):
+    :func:`nerlab.evaluation.significance.bootstrap_level`, judged like a directional claim whose difference is
+    below - F1."""
+    bound = float(claim["below"])
+    result = bootstrap_level(run_stats.counts(side, side["types"]), bound, int(spec["resamples"]),
+                             int(spec.get("bootstrap_seed", 0)), float(spec["confidence"]), metric=metric,
+                             groups=side.get("groups"))
+    found = {"id": claim["id"], "paper": claim["paper"], "claim": claim["claim"], "kind": "level", "a": claim["a"],
+             "b": claim["b"], "expected": 1, "metric": f"{metric}_f1", "below": bound,
+             "ours": {"b": {k: result[k] for k in ("mean", "std", "runs", "per_run")}},
+             "paper_numbers": {"a": None, "b": claim.get("paper_b")}, "difference": result["difference"],
+             "interval": [result["low"], result["high"]], "f1_interval": [bound - result["high"], bound - result["low"]],
+             "confidence": result["confidence"], "resamples": result["resamples"], "sentences": result["sentences"],
+             "units": result["units"], "resampled": result["resampled"], "p_two_sided": result["p_two_sided"],
+             "test": "two-sided", "p": result["p_two_sided"],
+             "command": f"nerlab findings queue --only {claim['id']} && dvc exp run --run-all -j 1 && "
+                        f"nerlab findings collect"}
+    return judge_family([found], 1 - float(spec["confidence"]))[0]
+
+
 def context(claim: dict, spec: dict, a: dict, b: dict) -> dict:
     """What a verdict stands on: the dataset, the params that differ between the sides (seeds aside), the
     budget (the set's ``budget`` keys, and optimiser steps per run = epochs x ceil(sentences / batch) when it
@@ -309,11 +342,11 @@ def collect(spec: dict, repo: str = ".", only: list[str] | None = None, dataset:
     default = dataset or validate(load_params(Path(repo) / paths.PARAMS)).dataset
     revs = variants.experiment_revs(repo)
     root = Path(repo) / run_stats.RUNS
-    records: dict[str, dict | None] = {}
+    loaded: dict[str, dict | None] = {}
 
-    def record(experiment: str, set_name: str, side: str) -> dict | None:
+    def record(name: str, experiment: str, set_name: str, side: str) -> dict | None:
         """From the experiment when its ref is here (and kept in git), else the committed statistics."""
-        if experiment not in records:
+        if name not in loaded:
             if experiment in revs:
                 variant = side_variant(spec, side, set_name)
                 data = variant["set"].get("dataset", default)
@@ -321,16 +354,16 @@ def collect(spec: dict, repo: str = ".", only: list[str] | None = None, dataset:
                 ids, gold, runs = read_runs(fs, variant["predictions"].format(dataset=data))
                 with fs.open("params.yaml") as handle:
                     params = handle.read()
-                records[experiment] = run_stats.build(experiment, ids, gold, runs, _groups(fs, data, ids), params)
-                run_stats.write(records[experiment], root)
+                loaded[name] = run_stats.build(name, ids, gold, runs, _groups(fs, data, ids), params)
+                run_stats.write(loaded[name], root)
             else:
-                records[experiment] = run_stats.read(experiment, root)
-        return records[experiment]
+                loaded[name] = run_stats.read(name, root)
+        return loaded[name]
 
     findings = []
     for claim in _claims(spec, only):
         set_name = claim["set"]
-        found = {side: {e: record(e, set_name, side) for e, _ in experiments(spec, side, set_name)}
+        found = {side: {n: record(n, e, set_name, side) for n, e, _ in records(spec, side, set_name)}
                  for side in (claim["a"], claim["b"])}
         missing = [e for side in found.values() for e, r in side.items() if r is None]
         ran = {side: [r for r in runs.values() if r is not None] for side, runs in found.items()}
@@ -344,6 +377,8 @@ def collect(spec: dict, repo: str = ".", only: list[str] | None = None, dataset:
         metric = claim.get("metric", spec["sets"][set_name].get("metric", "micro"))
         if claim.get("kind") == "rank":
             findings.append(evaluate_rank_claim(claim, sides[claim["b"]], spec))
+        elif claim.get("kind") == "level":
+            findings.append(evaluate_level_claim(claim, sides[claim["b"]], spec, metric))
         else:
             findings.append(evaluate_claim(claim, sides[claim["a"]], sides[claim["b"]], spec, metric))
         findings[-1]["context"] = context(claim, spec, sides[claim["a"]], sides[claim["b"]])
@@ -374,6 +409,9 @@ def render(findings: list[dict]) -> str:
         if f.get("kind") == "rank":
             lines.append(_rank_row(f))
             continue
+        if f.get("kind") == "level":
+            lines.append(_level_row(f))
+            continue
         a, b = f["ours"]["a"], f["ours"]["b"]
         pa, pb = f["paper_numbers"]["a"], f["paper_numbers"]["b"]
         test = f" TOST +-{f['margin']:.3f}" if "margin" in f else ""
@@ -396,6 +434,15 @@ def _rank_row(f: dict) -> str:
     return (f"| {f['paper']} | {f['claim']} | types | {f['b']} | top {f['top']} of {f['of']} | {ranks} | - | "
             f"worst rank {f['top'] + 0.5 - f['difference']:.0f} | [{low:.0f}, {high:.0f}] | "
             f"{f['p']:.4f} ({f['p_holm']:.4f}) | {f['verdict']} | {runs} |")
+
+
+def _level_row(f: dict) -> str:
+    """A level claim in the findings table: the side's F1 and its interval against the bound."""
+    b, pb = f["ours"]["b"], f["paper_numbers"]["b"]
+    low, high = f["f1_interval"]
+    return (f"| {f['paper']} | {f['claim']} | below {f['below']:g} | {f['b']} | - | {b['mean']:.4f} +- {b['std']:.4f} | "
+            f"- / {pb if pb is not None else '-'} | F1 {b['mean']:.4f} | [{low:.4f}, {high:.4f}] | "
+            f"{f['p']:.4f} ({f['p_holm']:.4f}) | {f['verdict']} | {_runs(f, 'b')} |")
 
 
 def _runs(finding: dict, side: str) -> str:

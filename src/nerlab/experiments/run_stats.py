@@ -1,7 +1,7 @@
 """The per-sentence statistics of a findings run, committed so that the findings rebuild from git alone.
 
-For each experiment a claim uses, ``nerlab findings collect`` writes
-``metrics/findings/runs/<experiment>.json.gz`` (gzip of compact JSON, about 26 KB per
+For each experiment a claim's side uses, ``nerlab findings collect`` writes
+``metrics/findings/runs/<experiment>.json.gz`` (``<side's experiment name>`` when sides share one run) (gzip of compact JSON, about 26 KB per
 CoNLL run): the test sentence ids, their resampling
 units (documents, where the corpus has them), the entity types, and for every seed the
 true positives, false positives and false negatives per type per sentence (non-zero
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from nerlab.config import paths
 from nerlab.config.errors import NerlabError
-from nerlab.evaluation.significance import entity_types, type_counts
+from nerlab.evaluation.significance import class_counts, entity_types, type_counts
 
 RUNS = paths.METRICS / "findings" / "runs"
 
@@ -29,15 +29,18 @@ def path_of(experiment: str, root: Path = RUNS) -> Path:
     return root / f"{experiment}.json.gz"
 
 
-def build(experiment: str, ids: list[str], gold: list[list[str]], runs: list[list[list[str]]],
-          groups: list | None, params: bytes) -> dict:
-    """The record of one experiment's seeds (``runs``: one prediction set each) on the test sentences."""
+def build(experiment: str, ids: list[str], gold: list, runs: list[list], groups: list | None,
+          params: bytes) -> dict:
+    """The record of one experiment's seeds (``runs``: one prediction set each) on the test sentences: entity
+    tags per token (``gold`` holds tag lists), or one label per sentence (``gold`` holds strings: sentence
+    classification, whose "types" are the classes; :func:`nerlab.evaluation.significance.class_counts`)."""
     import numpy as np
 
-    types = entity_types(gold, *runs)
+    labels = bool(gold) and isinstance(gold[0], str)
+    types = sorted(set(gold) | {p for pred in runs for p in pred}) if labels else entity_types(gold, *runs)
     entries = []
     for pred in runs:
-        counts = type_counts(gold, pred, types)  # correct, predicted, gold
+        counts = (class_counts if labels else type_counts)(gold, pred, types)  # correct, predicted, gold
         tp, fp, fn = counts[..., 0], counts[..., 1] - counts[..., 0], counts[..., 2] - counts[..., 0]
         rows, cols = np.nonzero(counts.sum(axis=-1))
         entries.append([[int(r), int(c), int(tp[r, c]), int(fp[r, c]), int(fn[r, c])] for r, c in zip(rows, cols)])

@@ -14,11 +14,11 @@ COLOURS = {"holds": "tab:green", "equivalent": "tab:green", "fails": "tab:red", 
 
 
 def rows(findings: list[dict]) -> list[dict]:
-    """One row per claim of a difference in F1 (rank claims are in the table only): its difference, interval,
+    """One row per claim of a difference in F1 (rank and level claims are in the table only): its difference, interval,
     the paper's difference (where it gives both numbers)."""
     out = []
     for f in findings:
-        if f.get("kind") == "rank":  # a rank, not an F1 difference: in the table only
+        if f.get("kind"):  # a rank or a level, not a difference between two sides: in the table only
             continue
         pa, pb = f["paper_numbers"]["a"], f["paper_numbers"]["b"]
         out.append({"claim": f["id"], "paper": f["paper"], "difference": round(f["difference"], 6),

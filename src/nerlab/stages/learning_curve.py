@@ -6,9 +6,12 @@ linear token head, 4 epochs, Adam(W), lr 5e-5, weight decay 0.01) on a
 seeded, nested subset of train (:func:`nerlab.data.sampling.subset`: with one
 seed the 30 sentences are inside the 100), and scored on test by the common
 evaluator (strict entity micro-F1, seqeval token accuracy). Writes
-``metrics/learning_curve.json`` (mean, std, min and max per size, every point)
-and ``metrics/plots/learning_curve/`` (``points.json`` for DVC plots,
-``figure2.png``). Each finished point is kept, so an interrupted stage resumes.
+``metrics/learning_curve.json`` (mean, std, min and max per size, every point),
+``metrics/plots/learning_curve/`` (``points.json`` for DVC plots, ``figure2.png``)
+and every point's test predictions
+(``data/predictions/learning_curve/<dataset>/size<n>/seed<s>.test.jsonl``: what
+``nerlab findings`` bootstraps). Each finished point is kept with its predictions,
+so an interrupted stage resumes.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from nerlab.reports import metric_files, plots
 log = logging.getLogger(__name__)
 
 STATE_DIR = paths.MODELS / ".state" / "learning_curve"
+PREDICTED = "predictions/size{}/seed{}.test.jsonl"  # under STATE_DIR while the stage runs, then its output
 SCORES = ("micro_f1", "token_accuracy", "macro_f1")
 
 
@@ -45,7 +49,7 @@ def point(params: Params, space: LabelSpace, rows: list[dict], test_rows: list[d
         return kept
     trained = recipe.train_and_score(space, rows, [], model_dir=STATE_DIR / "model",
                                      state_dir=STATE_DIR / f"train-{name}", run_key=key, test_rows=test_rows,
-                                     coarse_map=coarse_map,
+                                     coarse_map=coarse_map, predictions=STATE_DIR / PREDICTED.format(size, seed),
                                      on_epoch=lambda epoch, record: ml.metrics(record, step=epoch, prefix=name))
     scores = trained.test
     result = {"size": size, "seed": seed, **{k: scores[k] for k in SCORES}, "precision": scores["precision"],
@@ -102,6 +106,9 @@ def run(params: Params) -> dict:
             "training sentences")
         ml.metrics({"by_size": summary["by_size"]})
         ml.artifact(folder / "figure2.png")
+    out = paths.PREDICTIONS / "learning_curve" / dataset
+    shutil.rmtree(out, ignore_errors=True)  # the stage's own output (DVC removes it before a run, too)
+    shutil.copytree(STATE_DIR / "predictions", out)
     shutil.rmtree(STATE_DIR, ignore_errors=True)  # finished: nothing left to resume
     for size in sizes:
         row = summary["by_size"][str(size)]

@@ -114,3 +114,28 @@ def test_ranks_of_types_whose_order_is_known():
     assert judge(misc, 1, misc["p_two_sided"]) == "fails" and judge(top2, 1, top2["p_two_sided"]) == "holds"
     with pytest.raises(ValueError, match="top"):
         bootstrap_ranks(counts, [0], 5)
+
+
+def test_class_counts_give_accuracy_and_sklearns_macro_f1():
+    from sklearn.metrics import f1_score
+
+    from nerlab.evaluation.significance import class_counts, score
+
+    rng = random.Random(3)
+    gold = [rng.choice("ABCD") for _ in range(200)]
+    pred = [g if rng.random() < 0.7 else rng.choice("ABCD") for g in gold]
+    counts = class_counts(gold, pred).sum(axis=0)
+    assert score(counts, "micro") == pytest.approx(sum(g == p for g, p in zip(gold, pred)) / 200)
+    assert score(counts, "macro") == pytest.approx(f1_score(gold, pred, average="macro"))
+
+
+def test_a_level_claim_knows_a_score_near_zero_from_one_that_is_not():
+    from nerlab.evaluation.significance import bootstrap_level
+
+    near_zero = np.stack([type_counts(GOLD, _system(random.Random(s), 0.995)) for s in range(3)])
+    good = np.stack([type_counts(GOLD, _system(random.Random(s), 0.2)) for s in range(3)])
+    low = bootstrap_level(near_zero, 0.05, resamples=2000)
+    high = bootstrap_level(good, 0.05, resamples=2000)
+    assert low["mean"] < 0.05 and low["difference"] == pytest.approx(0.05 - low["mean"])
+    assert judge(low, 1, low["p_two_sided"]) == "holds" and judge(high, 1, high["p_two_sided"]) == "fails"
+    assert low["low"] > 0 and high["high"] < 0 and low["runs"] == 3

@@ -248,3 +248,37 @@ def test_a_rank_claim_is_judged_rendered_and_kept_out_of_the_forest(tmp_path):
     assert json.loads((tmp_path / "plots/findings/forest.json").read_text()) == []  # ranks: the table only
     with pytest.raises(NerlabError, match="no type ORG"):
         findings.evaluate_rank_claim({**claim, "types": ["ORG"]}, side, spec)
+
+
+def test_sides_that_run_as_one_experiment_share_it_and_keep_their_own_records():
+    spec = {"sets": {"c": {"target": "learning_curve", "variants": {
+        "n10": {"run_as": "curve", "predictions": "p/size10"}, "n30": {"run_as": "curve", "predictions": "p/size30"},
+        "odd": {"run_as": "curve", "set": {"x": 1}, "predictions": "p/size30"}}}},
+        "claims": [{"id": "flat", "paper": "002", "set": "c", "a": "n10", "b": "n30", "expected": 0},
+                   {"id": "odd", "paper": "002", "set": "c", "a": "n10", "b": "odd", "expected": 1}]}
+    assert findings.records(spec, "n10", "c") == [("findings-n10", "findings-curve", None)]
+    assert [e.name for e in findings.side_experiments(spec, ["flat"])] == ["findings-curve"]  # one run, two sides
+    with pytest.raises(NerlabError, match="runs as findings-curve with other overrides"):
+        findings.side_experiments(spec, ["odd"])
+
+
+def test_a_level_claim_says_whether_a_score_is_about_zero():
+    gold = [["B-PER", "O", "B-LOC"] for _ in range(300)]
+    rng = random.Random(8)
+    side = run_stats.merge([run_stats.build(f"findings-n10-s{s}", [f"s{i}" for i in range(300)], gold,
+                                            [[["O", "O", "B-LOC" if rng.random() < 0.02 else "O"] for _ in gold]],
+                                            None, b"x: 1\n") for s in (1, 2)], "n10")
+    spec = {"resamples": 500, "confidence": 0.95, "bootstrap_seed": 0}
+    claim = {"id": "z", "paper": "002", "set": "c", "a": "n10", "b": "n10", "kind": "level", "below": 0.05,
+             "expected": 1, "paper_b": 0.0, "claim": "F1 is about 0"}
+    found = findings.evaluate_level_claim(claim, side, spec, "micro")
+    assert found["verdict"] == "holds" and found["ours"]["b"]["runs"] == 2 and found["f1_interval"][1] < 0.05
+    assert "| 002 | F1 is about 0 | below 0.05 | n10 | - |" in findings.render([found])
+
+
+def test_sentence_labels_become_class_counts():
+    record = run_stats.build("findings-seq-s1", ["a", "b", "c"], ["World", "Sport", "World"],
+                             [["World", "World", "Sport"]], None, b"x: 1\n")
+    assert record["types"] == ["Sport", "World"]
+    counts = run_stats.counts(run_stats.merge([record], "seq"), record["types"])
+    assert counts[0].sum(axis=0).tolist() == [[0, 1, 1], [1, 2, 2]]  # accuracy 1/3: one World right
