@@ -248,6 +248,25 @@ def _one_side(counts, statistic, resamples: int, seed: int, confidence: float, g
             "p_not_positive": p(below), "p_two_sided": min(1.0, 2 * p(min(below, above)))}
 
 
+def time_ratio(seconds_a: list[float], seconds_b: list[float], confidence: float = 0.95) -> dict:
+    """How many times longer B takes than A: Welch's t-test on the log seconds of each side's runs (times are
+    positive and their spread grows with them), the ratio exp(mean log B - mean log A) with its interval, and the
+    two-sided p (``difference`` is the log ratio, so a ratio claim is judged like a directional one)."""
+    import numpy as np
+    from scipy import stats
+
+    a, b = np.log(np.asarray(seconds_a, dtype=float)), np.log(np.asarray(seconds_b, dtype=float))
+    if len(a) < 2 or len(b) < 2:
+        raise ValueError(f"a time ratio needs at least 2 runs per side, got {len(a)} and {len(b)}")
+    test = stats.ttest_ind(b, a, equal_var=False)
+    low, high = test.confidence_interval(confidence)
+    diff = float(b.mean() - a.mean())
+    return {"difference": diff, "low": float(low), "high": float(high), "ratio": float(np.exp(diff)),
+            "ratio_interval": [float(np.exp(low)), float(np.exp(high))], "confidence": confidence,
+            "p_two_sided": float(test.pvalue), "runs": [len(a), len(b)],
+            "seconds": {"a": [float(x) for x in seconds_a], "b": [float(x) for x in seconds_b]}}
+
+
 def paired_bootstrap(gold: list[list[str]], runs_a: list[list[list[str]]], runs_b: list[list[list[str]]],
                      resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
                      resample_seeds: bool = True, metric: str = "micro", groups=None,

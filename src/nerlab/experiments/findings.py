@@ -22,7 +22,7 @@ import yaml
 
 from nerlab.config import paths
 from nerlab.config.errors import NerlabError
-from nerlab.evaluation.significance import bootstrap_counts, bootstrap_level, bootstrap_ranks, holm, judge
+from nerlab.evaluation.significance import bootstrap_counts, bootstrap_level, bootstrap_ranks, holm, judge, time_ratio
 from nerlab.experiments import run_stats, variants
 
 log = logging.getLogger(__name__)
@@ -85,12 +85,12 @@ def side_variant(spec: dict, name: str, set_name: str) -> dict:
         if not predictions:
             raise NerlabError(f"{SPEC}: variant {name} of set {set_name} names no predictions (its own or the set's)")
         return {"set": {**cfg.get("set", {}), **side.get("set", {})}, "target": side.get("target", cfg.get("target")),
-                "predictions": predictions}
+                "predictions": predictions, "seconds": side.get("seconds", cfg.get("seconds"))}
     variant_set = variants.load(set_name)
     if name not in variant_set["variants"]:
         raise NerlabError(f"configs/{set_name}.yaml has no variant {name!r}")
     return {"set": {**variant_set.get("common", {}), **variant_set["variants"][name], **cfg.get("set", {})},
-            "target": variant_set.get("target"), "predictions": cfg["predictions"]}
+            "target": variant_set.get("target"), "predictions": cfg["predictions"], "seconds": cfg.get("seconds")}
 
 
 def experiments(spec: dict, name: str, set_name: str) -> list[tuple[str, int | None]]:
@@ -285,6 +285,27 @@ def evaluate_level_claim(claim: dict, side: dict, spec: dict, metric: str) -> di
     return judge_family([found], 1 - float(spec["confidence"]))[0]
 
 
+def evaluate_time_claim(claim: dict, a: dict, b: dict, spec: dict) -> dict:
+    """A claim that side b takes longer (``expected`` +1) or less long (-1) to train than side a:
+    :func:`nerlab.evaluation.significance.time_ratio` of their runs' seconds (Welch's t on log seconds)."""
+    missing = [side for side, record in (("a", a), ("b", b)) if not record.get("seconds")]
+    if missing:
+        raise NerlabError(f"claim {claim['id']}: no training seconds recorded for side {', '.join(missing)} (the "
+                          "set's or variant's `seconds: FILE:KEY`)")
+    result = time_ratio(a["seconds"], b["seconds"], float(spec["confidence"]))
+    pa, pb = claim.get("paper_a"), claim.get("paper_b")
+    found = {"id": claim["id"], "paper": claim["paper"], "claim": claim["claim"], "kind": "time", "a": claim["a"],
+             "b": claim["b"], "expected": claim["expected"], "metric": "training seconds (ratio b / a)",
+             "ratio": result["ratio"], "ratio_interval": result["ratio_interval"], "seconds": result["seconds"],
+             "paper_numbers": {"a": pa, "b": pb}, "difference": result["difference"],
+             "interval": [result["low"], result["high"]], "confidence": result["confidence"],
+             "runs": result["runs"], "p_two_sided": result["p_two_sided"], "test": "Welch t on log seconds",
+             "p": result["p_two_sided"],
+             "command": f"nerlab findings queue --only {claim['id']} && dvc exp run --run-all -j 1 && "
+                        f"nerlab findings collect"}
+    return judge_family([found], 1 - float(spec["confidence"]))[0]
+
+
 def context(claim: dict, spec: dict, a: dict, b: dict) -> dict:
     """What a verdict stands on: the dataset, the params that differ between the sides (seeds aside), the
     budget (the set's ``budget`` keys, and optimiser steps per run = epochs x ceil(sentences / batch) when it
@@ -316,6 +337,16 @@ def judge_family(findings: list[dict], alpha: float) -> list[dict]:
             f["p_holm"], f["family_size"] = adjusted, len(family)
             f["verdict"] = judge(f, f["expected"], adjusted, alpha, len(family))
     return findings
+
+
+def _seconds(fs, where: str) -> list[float]:
+    """``FILE:KEY`` of an experiment (``metrics/details/finetune.json:train_seconds``): the run's seconds."""
+    path, _, key = where.partition(":")
+    with fs.open(path) as handle:
+        value = json.loads(handle.read()).get(key)
+    if not isinstance(value, (int, float)) or value <= 0:
+        raise NerlabError(f"{path}: no positive number under {key!r} (the side's `seconds`)")
+    return [float(value)]
 
 
 def _groups(fs, dataset: str, ids: list[str]) -> list | None:
@@ -355,6 +386,8 @@ def collect(spec: dict, repo: str = ".", only: list[str] | None = None, dataset:
                 with fs.open("params.yaml") as handle:
                     params = handle.read()
                 loaded[name] = run_stats.build(name, ids, gold, runs, _groups(fs, data, ids), params)
+                if variant.get("seconds"):  # the runs' training time, for time claims
+                    loaded[name]["seconds"] = _seconds(fs, variant["seconds"].format(dataset=data))
                 run_stats.write(loaded[name], root)
             else:
                 loaded[name] = run_stats.read(name, root)
@@ -379,6 +412,8 @@ def collect(spec: dict, repo: str = ".", only: list[str] | None = None, dataset:
             findings.append(evaluate_rank_claim(claim, sides[claim["b"]], spec))
         elif claim.get("kind") == "level":
             findings.append(evaluate_level_claim(claim, sides[claim["b"]], spec, metric))
+        elif claim.get("kind") == "time":
+            findings.append(evaluate_time_claim(claim, sides[claim["a"]], sides[claim["b"]], spec))
         else:
             findings.append(evaluate_claim(claim, sides[claim["a"]], sides[claim["b"]], spec, metric))
         findings[-1]["context"] = context(claim, spec, sides[claim["a"]], sides[claim["b"]])
@@ -412,6 +447,9 @@ def render(findings: list[dict]) -> str:
         if f.get("kind") == "level":
             lines.append(_level_row(f))
             continue
+        if f.get("kind") == "time":
+            lines.append(_time_row(f))
+            continue
         a, b = f["ours"]["a"], f["ours"]["b"]
         pa, pb = f["paper_numbers"]["a"], f["paper_numbers"]["b"]
         test = f" TOST +-{f['margin']:.3f}" if "margin" in f else ""
@@ -443,6 +481,15 @@ def _level_row(f: dict) -> str:
     return (f"| {f['paper']} | {f['claim']} | below {f['below']:g} | {f['b']} | - | {b['mean']:.4f} +- {b['std']:.4f} | "
             f"- / {pb if pb is not None else '-'} | F1 {b['mean']:.4f} | [{low:.4f}, {high:.4f}] | "
             f"{f['p']:.4f} ({f['p_holm']:.4f}) | {f['verdict']} | {_runs(f, 'b')} |")
+
+
+def _time_row(f: dict) -> str:
+    """A time claim in the findings table: each side's mean training seconds and the ratio b / a."""
+    mean = {k: sum(v) / len(v) for k, v in f["seconds"].items()}
+    low, high = f["ratio_interval"]
+    return (f"| {f['paper']} | {f['claim']} | {f['a']} | {f['b']} | {mean['a']:.0f} s | {mean['b']:.0f} s | - | "
+            f"x{f['ratio']:.2f} | [x{low:.2f}, x{high:.2f}] | {f['p']:.4f} ({f['p_holm']:.4f}) | {f['verdict']} | "
+            f"{f['runs'][0]} / {f['runs'][1]} |")
 
 
 def _runs(finding: dict, side: str) -> str:

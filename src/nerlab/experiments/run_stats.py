@@ -95,8 +95,9 @@ def merge(records: list[dict], where: str) -> dict:
             raise NerlabError(f"{where}: the seeds were scored on different test sentences")
         column = [types.index(t) for t in record["types"]]
         runs.extend([[i, column[t], tp, fp, fn] for i, t, tp, fp, fn in run] for run in record["runs"])
+    seconds = [x for r in records for x in r.get("seconds", [])]
     return {"ids": first["ids"], "groups": first.get("groups"), "types": types, "runs": runs,
-            "params": first.get("params", {})}
+            "params": first.get("params", {}), **({"seconds": seconds} if seconds else {})}
 
 
 def counts(side: dict, types: list[str]):

@@ -282,3 +282,19 @@ def test_sentence_labels_become_class_counts():
     assert record["types"] == ["Sport", "World"]
     counts = run_stats.counts(run_stats.merge([record], "seq"), record["types"])
     assert counts[0].sum(axis=0).tolist() == [[0, 1, 1], [1, 2, 2]]  # accuracy 1/3: one World right
+
+
+def test_a_time_claim_is_a_ratio_with_an_interval():
+    gold = [["B-PER"]] * 5
+    side = {name: run_stats.merge([{**run_stats.build(f"findings-{name}-s{i}", list("abcde"), gold, [gold], None,
+                                                      b"x: 1\n"), "seconds": [secs]}
+                                   for i, secs in enumerate(times)], name)
+            for name, times in (("causal", [100.0, 104.0, 98.0]), ("bidir", [150.0, 149.0, 158.0]))}
+    claim = {"id": "t", "paper": "004", "set": "s", "a": "causal", "b": "bidir", "kind": "time", "expected": 1,
+             "claim": "bidirectional trains longer"}
+    found = findings.evaluate_time_claim(claim, side["causal"], side["bidir"], {"confidence": 0.95})
+    assert found["verdict"] == "holds" and 1.45 < found["ratio"] < 1.6 and found["ratio_interval"][0] > 1
+    assert "| 004 | bidirectional trains longer | causal | bidir | 101 s | 152 s | - | x1.51 |" in \
+        findings.render([found])
+    with pytest.raises(NerlabError, match="no training seconds"):
+        findings.evaluate_time_claim(claim, {**side["causal"], "seconds": []}, side["bidir"], {"confidence": 0.95})
