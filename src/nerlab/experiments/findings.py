@@ -511,13 +511,37 @@ def describe(ctx: dict) -> str:
 
 
 BEGIN, END = "<!-- findings table: nerlab report findings -->", "<!-- end findings table -->"
+SUMMARY_BEGIN, SUMMARY_END = "<!-- findings summary: nerlab report findings -->", "<!-- end findings summary -->"
+VERDICTS = ("holds", "fails", "inconclusive", "equivalent", "not shown equivalent", "different")
+
+
+def summary(findings: list[dict]) -> str:
+    """One row per paper: how many claims were judged and their verdicts (the README's findings table)."""
+    papers: dict[str, list[dict]] = {}
+    for f in findings:
+        papers.setdefault(f["paper"], []).append(f)
+    lines = ["| paper | claims judged | " + " | ".join(VERDICTS) + " | judged on fewer seeds than planned |",
+             "|" + "---|" * (len(VERDICTS) + 3)]
+    for paper, claims in sorted(papers.items()):
+        counts = [sum(f["verdict"] == v for f in claims) for v in VERDICTS]
+        partial = sum("planned_runs" in f for f in claims)
+        lines.append(f"| {paper} | {len(claims)} | " + " | ".join(map(str, counts)) + f" | {partial} |")
+    return "\n".join(lines)
 
 
 def into(document: Path, findings: list[dict]) -> None:
-    """Replace the findings table between the markers of a markdown document (docs/findings.md, the README) with
-    :func:`render` of ``findings``: the published table is always findings.json's, never hand-copied."""
+    """Replace what lies between the findings markers of a markdown document with findings.json's: the table
+    (:func:`render`; docs/findings.md) and/or the per-paper summary (:func:`summary`; the README). Published
+    numbers are always findings.json's, never hand-copied."""
     text = document.read_text() if document.is_file() else ""
-    if text.count(BEGIN) != 1 or text.count(END) != 1 or text.index(BEGIN) > text.index(END):
-        raise NerlabError(f"{document}: needs one '{BEGIN}' line and one '{END}' line after it, around the table")
-    head, rest = text.split(BEGIN, 1)
-    document.write_text(f"{head}{BEGIN}\n{render(findings)}\n{END}{rest.split(END, 1)[1]}")
+    pairs = [(b, e, make) for b, e, make in ((BEGIN, END, render), (SUMMARY_BEGIN, SUMMARY_END, summary))
+             if b in text or e in text]
+    if not pairs:
+        raise NerlabError(f"{document}: needs one '{BEGIN}' line and one '{END}' line after it, around the table "
+                          f"(or the summary's '{SUMMARY_BEGIN}' and '{SUMMARY_END}')")
+    for begin, end, make in pairs:
+        if text.count(begin) != 1 or text.count(end) != 1 or text.index(begin) > text.index(end):
+            raise NerlabError(f"{document}: needs one '{begin}' line and one '{end}' line after it, around the table")
+        head, rest = text.split(begin, 1)
+        text = f"{head}{begin}\n{make(findings)}\n{end}{rest.split(end, 1)[1]}"
+    document.write_text(text)

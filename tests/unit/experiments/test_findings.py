@@ -181,6 +181,9 @@ def test_collect_rebuilds_findings_from_committed_statistics_alone(tmp_path, mon
     doc.write_text(f"intro\n{findings.BEGIN}\nold hand-copied numbers\n{findings.END}\noutro\n")
     findings.into(doc, first)
     assert doc.read_text() == f"intro\n{findings.BEGIN}\n{findings.render(first)}\n{findings.END}\noutro\n"
+    doc.write_text(f"# x\n{findings.SUMMARY_BEGIN}\nold\n{findings.SUMMARY_END}\n")  # the README's summary
+    findings.into(doc, first)
+    assert "| x | 2 | 1 | 0 | 0 | 1 | 0 | 0 | 0 |" in doc.read_text()
     doc.write_text("no markers")
     with pytest.raises(NerlabError, match="needs one"):
         findings.into(doc, first)
