@@ -114,3 +114,14 @@ def audit_reads(argv: list[str] | None = None) -> None:
         (Path(folder) / f"{name}.json").write_text(json.dumps({"argv": argv, "read": sorted(read)}))
 
     atexit.register(dump)
+
+
+def flatten(value, prefix: str = "") -> dict:
+    """Nested mappings (or typed params sections) as dotted keys: ``{"finetune": {"epochs": 5}}`` ->
+    ``{"finetune.epochs": 5}``; what MLflow params, the findings' context and the grid's summary read."""
+    if hasattr(value, "model_dump"):  # a typed params section
+        value = value.model_dump()
+    if isinstance(value, dict):
+        return {k: v for key, inner in value.items()
+                for k, v in flatten(inner, f"{prefix}.{key}" if prefix else str(key)).items()}
+    return {prefix: value}

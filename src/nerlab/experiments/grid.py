@@ -73,12 +73,11 @@ def baseline(project: Path) -> str:
 
 
 def _git(project: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", *args], cwd=project, capture_output=True, text=True, check=False)
+    return trial.captured(["git", *args], project)
 
 
 def _dvc(project: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dvc", *args], cwd=project, capture_output=True, text=True,
-                          check=False)
+    return trial.captured([sys.executable, "-m", "dvc", *args], project)
 
 
 def local_names(project: Path, sha: str) -> set[str]:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from nerlab.config import paths
 from nerlab.config.errors import NerlabError
+from nerlab.config.params import flatten
 from nerlab.evaluation.significance import class_counts, entity_types, type_counts
 
 RUNS = paths.METRICS / "findings" / "runs"
@@ -53,17 +54,7 @@ def flat_params(params: bytes) -> dict:
     """params.yaml as dotted keys (``finetune.epochs``): what the findings' context compares between sides."""
     import yaml
 
-    out: dict = {}
-
-    def walk(prefix: str, value) -> None:
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                walk(f"{prefix}.{key}" if prefix else str(key), inner)
-        else:
-            out[prefix] = value
-
-    walk("", yaml.safe_load(params) or {})
-    return out
+    return flatten(yaml.safe_load(params) or {})
 
 
 def write(record: dict, root: Path = RUNS) -> Path:

@@ -23,34 +23,30 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from nerlab.config.errors import NerlabError
-from nerlab.experiments.trial import DVC_REMOTE, Stores
+from nerlab.experiments.trial import DVC_REMOTE, Stores, captured
 
 log = logging.getLogger(__name__)
 
 GRID_DIR = Path(".nerlab/grid")
 
 
-def _out(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
-
-
 def git_remote(project: Path, given: str | None) -> str:
     """A git remote's URL: ``given`` (a remote name of the project or a URL), else a bare repository
     ``.nerlab/grid/experiments.git`` (made once)."""
     if given:
-        named = _out(["git", "remote", "get-url", given], project)
+        named = captured(["git", "remote", "get-url", given], project)
         return named.stdout.strip() if named.returncode == 0 else given
     bare = (project / GRID_DIR / "experiments.git").resolve()
     if not (bare / "HEAD").is_file():
         bare.parent.mkdir(parents=True, exist_ok=True)
-        made = _out(["git", "init", "-q", "--bare", str(bare)], project)
+        made = captured(["git", "init", "-q", "--bare", str(bare)], project)
         if made.returncode != 0:
             raise NerlabError(f"{bare}: git init --bare failed: {made.stderr.strip()[-300:]}")
     return str(bare)
 
 
 def _dvc_remotes(project: Path) -> dict[str, str]:
-    out = _out([sys.executable, "-m", "dvc", "remote", "list"], project)
+    out = captured([sys.executable, "-m", "dvc", "remote", "list"], project)
     return dict(line.split(None, 1) for line in out.stdout.splitlines() if len(line.split(None, 1)) == 2)
 
 
@@ -62,14 +58,14 @@ def dvc_remote(project: Path, given: str | None) -> str:
     if given:
         url = remotes.get(given, given)
     else:
-        default = _out([sys.executable, "-m", "dvc", "remote", "default"], project).stdout.strip()
+        default = captured([sys.executable, "-m", "dvc", "remote", "default"], project).stdout.strip()
         url = remotes.get(default) if default else None
         if not url:
             store = (project / GRID_DIR / "dvc-store").resolve()
             store.mkdir(parents=True, exist_ok=True)
             url = str(store)
     if remotes.get(DVC_REMOTE) != url:
-        added = _out([sys.executable, "-m", "dvc", "remote", "add", "--local", "--force", DVC_REMOTE, url], project)
+        added = captured([sys.executable, "-m", "dvc", "remote", "add", "--local", "--force", DVC_REMOTE, url], project)
         if added.returncode != 0:
             raise NerlabError(f"dvc remote add {DVC_REMOTE} {url}: {added.stderr.strip()[-300:]}")
     return url

@@ -16,6 +16,8 @@ import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
+from nerlab.config.params import flatten
+
 log = logging.getLogger(__name__)
 
 EXPERIMENT = "nerlab"
@@ -32,17 +34,6 @@ def project_root(start: Path | None = None) -> Path:
 
 def tracking_uri() -> str:
     return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{project_root() / 'mlflow.db'}"
-
-
-def _flatten(prefix: str, value, out: dict) -> dict:
-    if hasattr(value, "model_dump"):  # a typed params section
-        value = value.model_dump()
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            _flatten(f"{prefix}.{key}" if prefix else str(key), inner, out)
-    else:
-        out[prefix] = value
-    return out
 
 
 def _git_commit() -> str | None:
@@ -62,7 +53,7 @@ class Run:
     def metrics(self, values: dict, step: int | None = None, prefix: str = "") -> None:
         if self._mlflow is None:
             return
-        flat = {k: float(v) for k, v in _flatten(prefix, values, {}).items()
+        flat = {k: float(v) for k, v in flatten(values, prefix).items()
                 if isinstance(v, (int, float)) and not isinstance(v, bool)}
         self._mlflow.log_metrics({k.replace("/", "_"): v for k, v in flat.items()}, step=step)
 
@@ -94,7 +85,7 @@ def run(name: str, params: dict, enabled: bool = True):
         mlflow.create_experiment(EXPERIMENT, artifact_location=artifacts)
     mlflow.set_experiment(EXPERIMENT)
     with mlflow.start_run(run_name=name):
-        mlflow.log_params({k: str(v)[:500] for k, v in _flatten("", params, {}).items()})
+        mlflow.log_params({k: str(v)[:500] for k, v in flatten(params).items()})
         mlflow.set_tags({"stage": name.split(":")[0], "git_commit": _git_commit() or "unknown",
                          "dvc_exp": os.environ.get("DVC_EXP_NAME", "workspace")})
         log.info("MLflow run %s in %s", mlflow.active_run().info.run_id, tracking_uri())

@@ -29,6 +29,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from nerlab.config.params import flatten
+
 BASELINE_REFS = "refs/nerlab/baselines"  # where the driver pushes the commit every trial starts from
 DVC_REMOTE = "nerlab-grid"  # the DVC remote's name in a trial clone's .dvc/config.local (and the driver's project)
 
@@ -89,12 +91,14 @@ def exp_ref(baseline: str, name: str) -> str:
     return f"refs/exps/{baseline[:2]}/{baseline[2:]}/{name}"
 
 
-def _run(cmd: list[str], cwd: Path | None, env: dict, timeout: float | None = None) -> subprocess.CompletedProcess:
+def captured(cmd: list[str], cwd: Path | None = None, env: dict | None = None,
+             timeout: float | None = None) -> subprocess.CompletedProcess:
+    """A git/dvc command run to the end with its output captured (the grid's one way to run them)."""
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def remote_has(git_remote: str, ref: str, env: dict | None = None) -> bool:
-    out = _run(["git", "ls-remote", git_remote, ref], None, env or dict(os.environ))
+    out = captured(["git", "ls-remote", git_remote, ref], None, env or dict(os.environ))
     return out.returncode == 0 and ref in out.stdout
 
 
@@ -159,11 +163,9 @@ def headline(workspace: Path, target: str | None) -> dict:
     return {}
 
 
-def _numbers(value, prefix: str = "") -> dict:
+def _numbers(value) -> dict:
     """Every number of a metrics file under its dotted key (``dev.micro_f1``), in file order."""
-    if isinstance(value, dict):
-        return {k: v for key, inner in value.items() for k, v in _numbers(inner, f"{prefix}{key}.").items()}
-    return {prefix[:-1]: value} if isinstance(value, (int, float)) and not isinstance(value, bool) else {}
+    return {k: v for k, v in flatten(value).items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
 def node_label() -> str:
@@ -195,14 +197,14 @@ def run(job: Job) -> dict:
     workspace = Path(tempfile.mkdtemp(prefix=f"nerlab-trial-{job.name}-", dir=root))
     log_path = workspace.with_suffix(".log")
     try:
-        _checked(_run(["git", "clone", "-q", "--no-checkout", job.stores.git_remote, str(workspace)], None, env, 600),
+        _checked(captured(["git", "clone", "-q", "--no-checkout", job.stores.git_remote, str(workspace)], None, env, 600),
                  "git clone")
-        _checked(_run(["git", "fetch", "-q", "origin", f"{BASELINE_REFS}/{job.baseline}"], workspace, env, 600),
+        _checked(captured(["git", "fetch", "-q", "origin", f"{BASELINE_REFS}/{job.baseline}"], workspace, env, 600),
                  "git fetch of the baseline")
-        _checked(_run(["git", "checkout", "-q", job.baseline], workspace, env), "git checkout")
+        _checked(captured(["git", "checkout", "-q", job.baseline], workspace, env), "git checkout")
         env["PYTHONPATH"] = os.pathsep.join([str(workspace / "src"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
         dvc = [sys.executable, "-m", "dvc"]
-        _checked(_run([*dvc, "remote", "add", "--local", "--default", "--force", DVC_REMOTE, job.stores.dvc_remote],
+        _checked(captured([*dvc, "remote", "add", "--local", "--default", "--force", DVC_REMOTE, job.stores.dvc_remote],
                       workspace, env), "dvc remote add")
         with open(log_path, "w") as log:
             # the run-cache entries other trials pushed: a stage another trial ran with the same inputs (the CRF
@@ -213,9 +215,9 @@ def run(job: Job) -> dict:
         text = log_path.read_text(errors="replace")
         if code != 0:
             raise TrialFailed(f"dvc exp run failed (exit {code}): {last_error(text)}", text[-20000:])
-        _checked(_run([*dvc, "exp", "push", "-r", DVC_REMOTE, job.stores.git_remote, job.name], workspace, env, 1800),
+        _checked(captured([*dvc, "exp", "push", "-r", DVC_REMOTE, job.stores.git_remote, job.name], workspace, env, 1800),
                  "dvc exp push")
-        _run([*dvc, "push", "-q", "--run-cache", "-r", DVC_REMOTE], workspace, env, 1800)  # for the next trials
+        captured([*dvc, "push", "-q", "--run-cache", "-r", DVC_REMOTE], workspace, env, 1800)  # for the next trials
         return {**row, "status": "done", "seconds": round(time.monotonic() - start, 1),
                 **headline(workspace, job.target)}
     except TrialFailed as err:
