@@ -61,7 +61,9 @@ def write(record: dict, root: Path = RUNS) -> Path:
     path = path_of(record["experiment"], root)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(record, separators=(",", ":")) + "\n"
-    path.write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))  # mtime 0: the same record, the same bytes
+    data = gzip.compress(text.encode("utf-8"), mtime=0)  # mtime 0: the same record, the same bytes
+    if not path.is_file() or path.read_bytes() != data:  # an unchanged record is not rewritten
+        path.write_bytes(data)
     return path
 
 
