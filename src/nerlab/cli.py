@@ -140,6 +140,16 @@ def _grid(args) -> None:
         sys.exit(code)
 
 
+def _export_annotations(args) -> None:
+    from nerlab.config.params import load_params
+    from nerlab.config.schema import validate
+    from nerlab.data import distilled
+
+    dataset = args.dataset or validate(load_params(PARAMS)).dataset
+    for path in distilled.export(dataset, args.format, args.to):
+        print(f"wrote {path}")
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -204,6 +214,12 @@ def main(argv: list[str] | None = None) -> None:
                    "mlflow server over mlflow.db, started and stopped here)")
     g.add_argument("--mlflow-host", default="127.0.0.1", help="the address the local mlflow server listens on")
     g.add_argument("--workdir", help="where nodes clone the project (default: their temp dir)")
+    a = sub.add_parser("export-annotations", help="the annotate stage's distilled sample as pre-annotations for "
+                       "Label Studio or doccano (correct them, then -S annotate.corrected=EXPORT)")
+    a.add_argument("--format", required=True, choices=("label-studio", "doccano"))
+    a.add_argument("--to", required=True, help="a new file (label-studio: JSON tasks, and its labelling config "
+                   "beside it; doccano: JSONL)")
+    a.add_argument("--dataset", help="the annotated dataset (default: params.yaml's)")
     m = sub.add_parser("compare", help="is model B better than model A? both tag the same sentences; paired bootstrap")
     m.add_argument("model_a", help="a trained model folder, e.g. models/crf")
     m.add_argument("model_b", help="another, e.g. one an experiment made: dvc get . models/crf --rev EXP -o DIR")
@@ -213,7 +229,7 @@ def main(argv: list[str] | None = None) -> None:
     m.add_argument("--seed", type=int, default=0, help="the bootstrap's seed")
     args = parser.parse_args(argv)
     commands = {"predict": _predict, "params": _params, "export": _export, "report": _report, "queue": _queue, "findings": _findings,
-                "compare": _compare, "grid": _grid}
+                "compare": _compare, "grid": _grid, "export-annotations": _export_annotations}
     if args.verbose:
         os.environ[VERBOSE_ENV] = "1"
     entry(commands[args.command], args.command)(args)

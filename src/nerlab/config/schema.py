@@ -180,12 +180,37 @@ class Conll(Section):
     types: list[Str] | None
 
 
+class Hf(Section):
+    """``dataset: hf`` (:mod:`nerlab.data.hf`): a Hugging Face dataset by hub id, save_to_disk folder or files."""
+    path: Str | None
+    data_files: dict[str, Str]
+    config: Str | None
+    revision: Str | None
+    tokens: Str
+    tags: Str
+    id_column: Str | None
+    label_names: list[Str] | None
+    scheme: Scheme
+    splits: dict[Literal["train", "dev", "test"], Str | None]
+    types: list[Str] | None
+
+
+class Spans(Section):
+    """``dataset: spans`` (:mod:`nerlab.data.spans`): doccano JSONL or Label Studio JSON with character spans."""
+    train: Str | None
+    dev: Str | None
+    test: Str | None
+    types: list[Str] | None
+
+
 class Data(Section):
     mirror: Str | None
     online: StrictBool
     train_size: PosInt | None
     dev_fraction: Annotated[Num, Field(gt=0, lt=1)]
     conll: Conll
+    hf: Hf
+    spans: Spans
 
 
 class Clusters(Section):
@@ -391,6 +416,7 @@ class Annotate(Section):
     openai: OpenAI
     teacher: Str
     noise: Noise
+    corrected: Str | None  # a person's corrections of the distilled set (a span export; nerlab.annotate.corrected)
     prices: dict[str, Price]
     bbc: Bbc
     topics: Topics

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from nerlab.config.errors import NerlabError
 from nerlab.config.schema import Data
-from nerlab.data import catalog, sources
+from nerlab.data import catalog, hf, sources
 from nerlab.data.bbc import read_bbc_zip
-from nerlab.data.columns import Sentence, read_columns
+from nerlab.data.columns import Sentence
 from nerlab.data.jsonl import SPLITS, write_json, write_jsonl
 from nerlab.data.repairs import RepairLog
 from nerlab.data.sampling import split_off, subset
@@ -62,7 +62,8 @@ def type_checks(splits: dict[str, list[dict]], declared) -> dict:
         if n <= 2 and like:
             found.setdefault("rare_lookalikes", {})[repr(etype)] = {"mentions": n, "like": like}
     for kind, items in found.items():
-        log.warning("entity types, %s (set data.conll.types to make these errors): %s", kind.replace("_", " "),
+        log.warning("entity types, %s (declare the types, e.g. data.conll.types, to make these errors): %s",
+                    kind.replace("_", " "),
                     "; ".join(f"{k}: {v}" for k, v in items.items()))
     return found
 
@@ -77,8 +78,26 @@ def prepare_tagged(dataset: catalog.TaggedDataset, cfg: Data, seed: int, out_dir
         path = base / filename
         log.info("reading %s split from %s", split, path)
         raw[filename] = sources.sha256(path)
-        splits[split] = [_row(s, dataset.coarse_map) for s in read_columns(path, dataset.spec, split, repairs)]
-    notes = list(dataset.notes)
+        splits[split] = [_row(s, dataset.coarse_map) for s in dataset.read(path, split, repairs)]
+    return finish(dataset.name, splits, list(dataset.notes), raw, origin, repairs, cfg, seed, out_dir,
+                  dataset.spec.types, dataset.coarse_map)
+
+
+def prepare_hf(cfg: Data, seed: int, out_dir: Path) -> dict:
+    """A Hugging Face dataset (params ``data.hf``; :mod:`nerlab.data.hf`)."""
+    repairs = RepairLog()
+    types = frozenset(cfg.hf.types) if cfg.hf.types else None
+    read, raw = hf.read(cfg.hf, cfg.online, repairs, types)
+    splits = {split: [_row(s, None) for s in sentences] for split, sentences in read.items()}
+    notes = [f"Hugging Face dataset {hf.source_name(cfg.hf)} (splits {dict(cfg.hf.splits)}), tag scheme "
+             f"{cfg.hf.scheme.upper()} converted to IOB2"]
+    return finish(catalog.HF, splits, notes, raw, "hf", repairs, cfg, seed, out_dir, types, None)
+
+
+def finish(name: str, splits: dict[str, list[dict]], notes: list[str], raw: dict, origin: str, repairs: RepairLog,
+           cfg: Data, seed: int, out_dir: Path, declared_types, coarse_map: dict | None) -> dict:
+    """What every tagged source shares: dev carved from train when missing, train subsampled, the splits,
+    ``labels.json`` and the report (sha256 of the sources, counts, repairs, type checks)."""
     if "dev" not in splits:
         splits["train"], splits["dev"] = split_off(splits["train"], cfg.dev_fraction, seed)
         notes.append(f"dev carved from train: {len(splits['dev'])} sentences ({cfg.dev_fraction:.0%}, seed {seed})")
@@ -86,27 +105,27 @@ def prepare_tagged(dataset: catalog.TaggedDataset, cfg: Data, seed: int, out_dir
         full = len(splits["train"])
         splits["train"] = subset(splits["train"], cfg.train_size, seed)
         notes.append(f"train subsampled to {len(splits['train'])} of {full} sentences (seed {seed})")
-    empty = [split for split in SPLITS if not splits[split]]
+    empty = [split for split in SPLITS if not splits.get(split)]
     if empty:
-        raise NerlabError(f"{dataset.name}: the {' and '.join(empty)} split(s) would be empty "
+        raise NerlabError(f"{name}: the {' and '.join(empty)} split(s) would be empty "
                           f"({', '.join(f'{k}: {len(v)}' for k, v in splits.items())} sentences after carving dev "
                           "and subsampling train); use more data or a smaller data.dev_fraction")
-    repairs.log_summary(dataset.name)
+    repairs.log_summary(name)
     out_dir.mkdir(parents=True, exist_ok=True)
     for split in SPLITS:
         write_jsonl(out_dir / f"{split}.jsonl", splits[split])
     types = sorted({s.type for rows in splits.values() for r in rows for s in spans(r["tags"])}
-                   | set(dataset.spec.types or ()))
-    labels = {"dataset": dataset.name, "notes": notes, "types": types, "tags": label_list(types)}
-    if dataset.coarse_map:
-        coarse = sorted(set(dataset.coarse_map.values()))
-        labels.update(coarse_types=coarse, coarse_tags=label_list(coarse), coarse_map=dataset.coarse_map)
+                   | set(declared_types or ()))
+    labels = {"dataset": name, "notes": notes, "types": types, "tags": label_list(types)}
+    if coarse_map:
+        coarse = sorted(set(coarse_map.values()))
+        labels.update(coarse_types=coarse, coarse_tags=label_list(coarse), coarse_map=coarse_map)
     write_json(out_dir / "labels.json", labels)
     for note in notes:
-        log.info("%s: %s", dataset.name, note)
-    return {"dataset": dataset.name, "source": origin, "raw_sha256": raw, "notes": notes,
+        log.info("%s: %s", name, note)
+    return {"dataset": name, "source": origin, "raw_sha256": raw, "notes": notes,
             "splits": {split: _split_stats(splits[split]) for split in SPLITS}, "repairs": repairs.to_dict(),
-            "type_checks": type_checks(splits, dataset.spec.types)}
+            "type_checks": type_checks(splits, declared_types)}
 
 
 def read_raw_text(dataset: catalog.RawTextDataset, cfg: Data) -> tuple[list[dict], Path, str, RepairLog]:
@@ -131,9 +150,11 @@ def prepare_raw_text(dataset: catalog.RawTextDataset, cfg: Data, out_dir: Path) 
 
 
 def prepare(name: str, cfg: Data, seed: int, out_dir: str | Path) -> dict:
-    """Dataset ``name`` (``conll``: the user's column files of ``cfg.conll``) prepared into ``out_dir``."""
-    dataset = catalog.get(name, cfg.conll)
+    """Dataset ``name`` prepared into ``out_dir`` (``conll``, ``spans``, ``hf``: the user's, from ``cfg``)."""
     out_dir = Path(out_dir)
+    if name == catalog.HF:
+        return prepare_hf(cfg, seed, out_dir)
+    dataset = catalog.get(name, cfg)
     if isinstance(dataset, catalog.RawTextDataset):
         return prepare_raw_text(dataset, cfg, out_dir)
     return prepare_tagged(dataset, cfg, seed, out_dir)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 
+from nerlab.annotate import corrected
 from nerlab.annotate.annotator import Annotation, annotation_rows, distilled_rows, few_shot_pool, parse_counts
 from nerlab.annotate.session import Session
 from nerlab.config import paths
@@ -61,12 +62,22 @@ def run(params: Params) -> dict:
             log.info("%s: %s; %s", name, headline(scores), entry["usage"])
             ml.metrics(entry, prefix=f"annotate.{name}")
             if name == cfg.distill_prompt or len(names) == 1:
+                source_note = note
+                if cfg.corrected:  # a person's corrections of these annotations (nerlab export-annotations)
+                    annotations, fixed = corrected.apply(annotations, cfg.corrected)
+                    fixed["quality"] = quality(sample, annotations)
+                    result["corrected"] = fixed
+                    source_note = "; ".join(filter(None, [corrected.note(session.backend.describe(), fixed), note]))
+                    log.info("corrected: %s", headline(fixed["quality"]))
+                    ml.metrics({"quality": fixed["quality"]}, prefix="annotate.corrected")
                 kept = distilled_rows(annotations, sample)
-                distilled.write(dataset, kept, session.backend.describe(), name, note)
+                distilled.write(dataset, kept, session.backend.describe(), name, source_note,
+                                corrected=result.get("corrected"))
                 result["distilled"] = {"prompt": name, "sentences": len(kept),
                                        "dropped": len(sample) - len(kept)}
     per_type_figure(result)
-    metric_files.write("annotate", result, ("prompts.*.quality.micro_f1", "distilled.sentences"))
+    metric_files.write("annotate", result, ("prompts.*.quality.micro_f1", "corrected.quality.micro_f1",
+                                            "distilled.sentences"))
     return result
 
 

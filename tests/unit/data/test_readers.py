@@ -254,7 +254,7 @@ def test_damaged_types_without_declared_types_are_counted(tmp_path, caplog):
     assert checks["rare_lookalikes"] == {"'PE'": {"mentions": 1, "like": ["PER"]},
                                          "'PER '": {"mentions": 1, "like": ["PER"]}}
     assert checks["whitespace_in_type"] == {"'PER '": 1, "'PER X'": 1}  # a suffix after a space: a damaged tag
-    assert "set data.conll.types to make these errors" in caplog.text
+    assert "declare the types, e.g. data.conll.types, to make these errors" in caplog.text
     clean = str(write(tmp_path, good, "clean.txt"))
     declared = fetch_config(online=False, conll=conll_section(**{**paths, "train": clean, "dev": clean, "test": clean},
                                                               tag_col=1, sep="\t", docstart=None, types=["PER", "LOC"]))
