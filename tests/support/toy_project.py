@@ -73,12 +73,12 @@ def make_project(tmp_path: Path) -> tuple[Path, dict, dict]:
     params["crf"]["features"]["clusters"]["sizes"] = [4]
     params["finetune"].update(epochs=2, batch_size=8)
     ann = params["annotate"]  # the real local LLM server, a few short requests per stage
-    ann.update(sample_size={"teacher": 20, "local": 4, "openai": 4}, shots=1,
+    ann.update(sample_size={"teacher": 20, "local": 4, "openai": 4, "noise": 20}, shots=1,
                max_unreadable=1.0)  # SmolLM2 with 40 tokens rarely answers in a readable form: the plumbing is tested
     params["teacher"]["size"] = 30
     ann["prompts"]["standard"]["max_tokens"] = 40
     ann["prompts"]["cot"]["max_tokens"] = 60
-    ann["bbc"].update(max_sentences={"teacher": 30, "local": 2, "openai": 2})
+    ann["bbc"].update(max_sentences={"teacher": 30, "local": 2, "openai": 2, "noise": 30})
     ann["topics"].update(labeller="bbc", train_size=40, test_size=20)
     ann["tagger"].update(size=3)
     params["distill"].update(original_size=20, repeats=1)
