@@ -88,3 +88,8 @@ def write_folder(target: str | Path, fill: Callable[[Path], None], protect: Iter
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
     return target
+
+
+def test_predictions(model: str, dataset: str) -> Path:
+    """Where a model stage (crf, finetune) keeps its test predictions for nerlab findings."""
+    return PREDICTIONS / model / dataset / "test.jsonl"

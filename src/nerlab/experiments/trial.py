@@ -207,8 +207,10 @@ def run(job: Job) -> dict:
         _checked(captured([*dvc, "remote", "add", "--local", "--default", "--force", DVC_REMOTE, job.stores.dvc_remote],
                       workspace, env), "dvc remote add")
         with open(log_path, "w") as log:
-            # the run-cache entries other trials pushed: a stage another trial ran with the same inputs (the CRF
-            # of a dataset every experiment switches to) is restored instead of run again
+            # the run-cache entries other trials pushed: a stage another trial ran with the same inputs is restored
+            # instead of run again. DVC keeps no run-cache entry for a stage with a plain `cache: false` output
+            # (nerlab's git-tracked metrics/details/*.json: crf, finetune, evaluate ...), so findings experiments
+            # target the model stage itself, which writes the test predictions they need
             _guarded([*dvc, "fetch", "-q", "--run-cache", "-r", DVC_REMOTE,
                       *(["--with-deps", job.target] if job.target else [])], workspace, env, log)
             code = _guarded([*dvc, "exp", "run", "--pull", *job.run_args], workspace, env, log)

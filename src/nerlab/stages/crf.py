@@ -1,4 +1,5 @@
-"""crf stage: fit the feature CRF on train, score it on dev, save it to models/crf, log to MLflow."""
+"""crf stage: fit the feature CRF on train, score it on dev, save it to models/crf (and its test predictions to
+data/predictions/crf/<dataset>/test.jsonl, for nerlab findings), log to MLflow."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from nerlab.config import paths
 from nerlab.config.schema import Params
 from nerlab.data.jsonl import read_json, read_split
 from nerlab.evaluation.evaluator import evaluate, headline
+from nerlab.evaluation.scoring import predict_and_score
 from nerlab.experiments import tracking
 from nerlab.models.crf.crfsuite import CRFTagger
 from nerlab.models.crf.features import feature_groups
@@ -36,6 +38,8 @@ def run(params: Params) -> dict:
         dev_scores = evaluate([s["tags"] for s in dev], tagger.predict(dev), labels.get("coarse_map"))
         predict_seconds = time.perf_counter() - start
         log.info("CRF dev: %s", headline(dev_scores))
+        # its test predictions, for nerlab findings (scored on test by the evaluate stage)
+        predict_and_score(tagger, read_split(prepared, "test"), predictions=paths.test_predictions("crf", dataset))
         result = {"dataset": dataset, "train_sentences": len(train), "dev_sentences": len(dev),
                   "fit_seconds": round(fit_seconds, 1),
                   **{k: round(v, 1) for k, v in tagger.timings.items()},

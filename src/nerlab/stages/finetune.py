@@ -1,4 +1,6 @@
-"""finetune stage: fine-tune a transformer tagger with paper 000's knobs; save it to models/finetune."""
+"""finetune stage: fine-tune a transformer tagger with paper 000's knobs; save it to models/finetune, its test
+predictions to data/predictions/finetune/<dataset>/test.jsonl (what nerlab findings bootstraps; scored on test
+by the evaluate stage)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from nerlab.config import paths
 from nerlab.config.schema import Params
 from nerlab.data.jsonl import read_json, read_split
 from nerlab.data.sampling import subset
+from nerlab.evaluation.scoring import predict_and_score
 from nerlab.experiments import tracking
 from nerlab.models.transformer.labels import LabelSpace
 from nerlab.models.transformer.recipe import Recipe
@@ -38,6 +41,11 @@ def run(params: Params) -> dict:
         result = recipe.train_and_score(space, train_rows, dev_rows, model_dir=model_dir, state_dir=STATE_DIR,
                                         run_key=repr((dataset, tracked)),
                                         on_epoch=lambda epoch, record: ml.metrics(record, step=epoch))
+        # its test predictions, for nerlab findings (an experiment needs this stage only; test scores are the
+        # evaluate stage's): a stage with a git-tracked plain output is never in DVC's run cache, so a findings
+        # experiment that went through evaluate re-ran the CRF every time
+        predict_and_score(result.tagger, read_split(prepared, "test"),
+                          predictions=paths.test_predictions("finetune", dataset), batch_size=cfg.eval_batch_size)
         used, notes = result.encoder_used, result.notes
         ml.tags({"encoder_used": used, "encoder_substituted": str(bool(notes))})
         history = result.history

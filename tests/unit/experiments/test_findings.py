@@ -56,11 +56,11 @@ def test_every_paper_has_claims_and_seeded_sets_queue_one_experiment_per_seed():
     names = [c[c.index("-n") + 1] for c in commands]
     assert names == [f"findings-p000-{side}-s{seed}" for side in ("c02", "c03") for seed in (42, 43, 44)]
     for cmd, name in zip(commands, names):
-        assert cmd[cmd.index("-n") + 2] == "evaluate"  # the set's target stage
+        assert cmd[cmd.index("-n") + 2] == "finetune"  # the set's target stage (no CRF, no evaluate)
         assert f"train_seed={name[-2:]}" in cmd and "finetune.epochs=5" in cmd and "dataset=multiconer2" in cmd
         assert ("head=crf" in cmd) == ("-c03-" in name) and "finetune.batch_size=32" in cmd
     crf = findings.queue_commands(spec, ["p000-crf-vs-smallest"])[-1]  # a deterministic side: one experiment
-    assert crf[crf.index("-n") + 1] == "findings-p000-feature-crf" and "evaluate.models=[\"crf\"]" in crf
+    assert crf[crf.index("-n") + 1] == "findings-p000-feature-crf" and crf[crf.index("-n") + 2] == "crf"
     assert not any(a.startswith("train_seed=") for a in crf)
     margins = [c for c in spec["claims"] if c["expected"] == 0]
     assert margins and all(findings.claim_margin(c, spec) > 0 for c in margins)  # every no-difference claim
