@@ -1,5 +1,6 @@
-"""A Hugging Face dataset on disk through the default DAG: `dvc repro evaluate` (fetch -> crf -> finetune ->
-evaluate) with dataset: hf and data.hf.path a save_to_disk folder the test writes from the toy corpus."""
+"""A Hugging Face dataset on disk through the whole default DAG (`dvc repro`: fetch -> crf -> annotate ->
+finetune -> evaluate and the paper stages) with dataset: hf and data.hf.path a save_to_disk folder the test
+writes from the toy corpus; a second `dvc repro` is a no-op."""
 
 import json
 
@@ -10,7 +11,7 @@ from toy_project import DVC, make_project, run
 
 
 @pytest.mark.slow
-def test_a_saved_hf_dataset_runs_fetch_crf_finetune_evaluate(tmp_path):
+def test_a_saved_hf_dataset_runs_the_whole_dag(tmp_path):
     import datasets
 
     from nerlab.data.columns import ColumnSpec, read_columns
@@ -32,8 +33,9 @@ def test_a_saved_hf_dataset_runs_fetch_crf_finetune_evaluate(tmp_path):
     params["data"]["hf"]["path"] = str(tmp_path / "toy-hf")
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
-    out = run([*DVC, "repro", "evaluate"], project, env)
-    for stage in ("fetch", "crf", "finetune", "evaluate"):
+    out = run([*DVC, "repro"], project, env)
+    for stage in ("fetch", "partition", "teacher", "eda", "crf", "annotate", "annotate_bbc", "topics", "llm_tagger",
+                  "finetune", "distill", "learning_curve", "multitask@joint", "evaluate"):
         assert f"Running stage '{stage}'" in out
     fetched = json.loads((project / "metrics/fetch.json").read_text())
     assert fetched["dataset"] == "hf" and {s: v["sentences"] for s, v in fetched["splits"].items()} == \
@@ -41,4 +43,5 @@ def test_a_saved_hf_dataset_runs_fetch_crf_finetune_evaluate(tmp_path):
     assert fetched["raw_sha256"] and not fetched["repairs"]
     test = json.loads((project / "metrics/details/test.json").read_text())
     assert test["dataset"] == "hf" and test["crf"]["micro_f1"] > 0.5 and "micro_f1" in test["finetune"]
-    assert "Running stage" not in run([*DVC, "repro", "evaluate"], project, env)  # twice: a no-op
+    assert json.loads((project / "data/distilled/hf/source.json").read_text())["sentences"] > 0
+    assert "Running stage" not in run([*DVC, "repro"], project, env)  # twice: a no-op
