@@ -101,10 +101,14 @@ def publish_baseline(project: Path, sha: str, stores: trial.Stores, targets: set
                     trial.last_error(outputs.stdout + outputs.stderr))
 
 
-def pull(project: Path, stores: trial.Stores, name: str) -> None:
-    out = _dvc(project, "exp", "pull", "-r", trial.DVC_REMOTE, stores.git_remote, name)
+def pull(project: Path, stores: trial.Stores, sha: str, name: str) -> None:
+    """One experiment of this baseline into the project, by its full ref: the git remote may hold experiments of
+    the same name from other baselines (the same grid run again after a commit), which a bare name makes
+    ambiguous."""
+    ref = trial.exp_ref(sha, name)
+    out = _dvc(project, "exp", "pull", "-r", trial.DVC_REMOTE, stores.git_remote, ref)
     if out.returncode != 0:
-        raise NerlabError(f"dvc exp pull {name}: {trial.last_error(out.stdout + out.stderr)}")
+        raise NerlabError(f"dvc exp pull {ref}: {trial.last_error(out.stdout + out.stderr)}")
 
 
 def _git_identity(project: Path) -> dict[str, str]:
@@ -204,7 +208,7 @@ def run(experiments: list[Experiment], options: Options, project: Path = Path(".
                 if e.name in here:
                     rows.append({"trial": e.name, "status": "done before"})
                 elif trial.remote_has(stores.git_remote, trial.exp_ref(sha, e.name)):
-                    pull(project, stores, e.name)
+                    pull(project, stores, sha, e.name)
                     rows.append({"trial": e.name, "status": "pulled"})
                 else:
                     todo.append(e)
@@ -247,7 +251,7 @@ def _run_on_ray(project: Path, sha: str, todo: list[Experiment], stores: trial.S
                     name = pending.pop(done[0])
                     try:
                         row = ray.get(done[0])
-                        pull(project, stores, name)
+                        pull(project, stores, sha, name)
                     except NerlabError as err:
                         row = {"trial": name, "status": "failed", "error": str(err)}
                     except Exception as err:  # the trial's own error or a lost node: recorded, the grid goes on

@@ -138,3 +138,19 @@ def test_seeds_choose_one_seed_of_every_side():
     first = [e.name for e in findings.side_experiments(spec, claims, seeds=[42])]
     assert first == [n for n in every if n.endswith("-s42") or n == "findings-p000-feature-crf"]
     assert "findings-p000-feature-crf" in first and len(every) == 4
+
+
+def test_pull_names_the_experiment_by_its_full_ref(monkeypatch, tmp_path):
+    """The git remote may hold the same name from another baseline (the grid run again after a commit): a bare
+    name is ambiguous to `dvc exp pull`, the full ref is not."""
+    import subprocess
+
+    from nerlab.experiments import grid
+
+    calls = []
+    monkeypatch.setattr(grid, "_dvc", lambda project, *args: calls.append(args) or
+                        subprocess.CompletedProcess(args, 0, "", ""))
+    stores = trial.Stores(git_remote="/r.git", dvc_remote="/d", tracking_uri="http://x")
+    sha = "ab" + "c" * 38
+    grid.pull(tmp_path, stores, sha, "findings-x-s42")
+    assert calls == [("exp", "pull", "-r", trial.DVC_REMOTE, "/r.git", trial.exp_ref(sha, "findings-x-s42"))]
