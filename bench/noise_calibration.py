@@ -39,7 +39,7 @@ def main() -> None:
         train = read_split(prepared, "train")
     sample = partition(train, params.annotate.sample_size.of("noise"), params.teacher.size, params.seed)["sample"]
     gold = [r["tags"] for r in sample]
-    target = {k: (v.precision, v.recall) for k, v in noise.target.items()}
+    target = noise.targets()
     types = sorted(target)
     print(f"{len(sample)} sentences of {args.dataset} (seed {params.seed}); boundary_share {noise.boundary_share}, "
           f"swap_share {noise.swap_share}")

@@ -96,13 +96,19 @@ def _export(args) -> None:
         print(f"  not carried over: {line}")
 
 
-def _compare(args) -> None:
+def _dataset(args) -> str:
+    """``--dataset``, else params.yaml's ``dataset``."""
     from nerlab.config.params import load_params
     from nerlab.config.schema import validate
+
+    return args.dataset or validate(load_params(PARAMS)).dataset
+
+
+def _compare(args) -> None:
     from nerlab.evaluation import compare
 
-    dataset = args.dataset or validate(load_params()).dataset
-    print(compare.render(compare.compare(args.model_a, args.model_b, args.on, dataset, args.resamples, args.seed)))
+    print(compare.render(compare.compare(args.model_a, args.model_b, args.on, _dataset(args), args.resamples,
+                                         args.seed)))
 
 
 def _queue(args) -> None:
@@ -141,12 +147,9 @@ def _grid(args) -> None:
 
 
 def _export_annotations(args) -> None:
-    from nerlab.config.params import load_params
-    from nerlab.config.schema import validate
     from nerlab.data import distilled
 
-    dataset = args.dataset or validate(load_params(PARAMS)).dataset
-    for path in distilled.export(dataset, args.format, args.to):
+    for path in distilled.export(_dataset(args), args.format, args.to):
         print(f"wrote {path}")
 
 

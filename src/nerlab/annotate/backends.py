@@ -223,9 +223,8 @@ class _Noising:
         if not all("tags" in r for r in rows):  # no gold to perturb (BBC News): the teacher tags them
             return self.teacher().annotate(rows, desc)
         noise = self.cfg.noise
-        target = {k: (v.precision, v.recall) for k, v in noise.target.items()}
         start = time.perf_counter()
-        tagged, counts = perturb([r["tags"] for r in rows], target, noise.boundary_share, noise.swap_share,
+        tagged, counts = perturb([r["tags"] for r in rows], noise.targets(), noise.boundary_share, noise.swap_share,
                                  noise.seed)
         log.info("noise model (%s): %s", noise.name, "; ".join(f"{k} {c}" for k, c in sorted(counts.items())))
         usage = Usage(sentences=len(rows), wall_seconds=time.perf_counter() - start)
@@ -255,10 +254,9 @@ class NoiseBackend(Backend):
         return [self.name]  # no prompt: one run
 
     def note(self) -> str:
-        target = {k: (v.precision, v.recall) for k, v in self.cfg.noise.target.items()}
         return (f"nerlab's noise model stands in for the paper's annotator: gold spans perturbed (seeded) to "
-                f"{self.model}'s per-type precision/recall ({describe(target)}); sentences without gold (BBC News) "
-                f"are tagged by the teacher ({self.cfg.teacher})")
+                f"{self.model}'s per-type precision/recall ({describe(self.cfg.noise.targets())}); sentences "
+                f"without gold (BBC News) are tagged by the teacher ({self.cfg.teacher})")
 
     @contextlib.contextmanager
     def open(self, prompter: Prompter) -> Iterator[Opened]:

@@ -28,25 +28,9 @@ import random
 from collections import Counter
 from collections.abc import Mapping
 
-from seqeval.metrics.sequence_labeling import get_entities
+from nerlab.data.tags import Span, spans, tags_from_spans
 
 log = logging.getLogger(__name__)
-
-Span = tuple[int, int, str]  # start, end (exclusive), type
-
-
-def spans_of(tags: list[str]) -> list[Span]:
-    return [(start, end + 1, kind) for kind, start, end in get_entities(list(tags))]
-
-
-def tags_of(length: int, spans: list[Span]) -> list[str]:
-    tags = ["O"] * length
-    for start, end, kind in sorted(spans):
-        tags[start] = f"B-{kind}"
-        for i in range(start + 1, end):
-            tags[i] = f"I-{kind}"
-    return tags
-
 
 def plan(gold: Mapping[str, int], target: Mapping[str, tuple[float, float]], boundary_share: float,
          swap_share: float) -> dict[str, dict[str, int]]:
@@ -83,7 +67,7 @@ def swap_weights(gold: Mapping[str, int], target: Mapping[str, tuple[float, floa
     return {k: n * (1 - target[k][0]) / target[k][0] if k in target else float(n) for k, n in sorted(gold.items())}
 
 
-def _moved(span: Span, taken: list[bool], rng: random.Random) -> Span | None:
+def _moved(span: tuple[int, int, str], taken: list[bool], rng: random.Random) -> tuple[int, int, str] | None:
     """The span with one edge moved by a token: grown into a free neighbour, else shrunk; None if neither."""
     start, end, kind = span
     options = []
@@ -101,19 +85,19 @@ def perturb(rows: list[list[str]], target: Mapping[str, tuple[float, float]], bo
     """``rows`` of gold tags perturbed to ``target`` (precision, recall) per type, deterministically for ``seed``;
     and the plan (:func:`plan`: spans moved, swapped, dropped and added per type)."""
     rng = random.Random(seed)
-    spans = [spans_of(tags) for tags in rows]
-    gold = Counter(kind for row in spans for _, _, kind in row)
+    found = [[(sp.start, sp.end, sp.type) for sp in spans(tags)] for tags in rows]
+    gold = Counter(kind for row in found for _, _, kind in row)
     counts = plan(gold, target, boundary_share, swap_share)
     into = swap_weights(gold, target)
-    where = {kind: [(i, j) for i, row in enumerate(spans) for j, (_, _, k) in enumerate(row) if k == kind]
+    where = {kind: [(i, j) for i, row in enumerate(found) for j, (_, _, k) in enumerate(row) if k == kind]
              for kind in counts}
     action: dict[tuple[int, int], str] = {}
     for kind, c in counts.items():
         chosen = rng.sample(where[kind], min(len(where[kind]), c["boundary"] + c["swap"] + c["miss"]))
         for n, key in enumerate(chosen):
             action[key] = "boundary" if n < c["boundary"] else "swap" if n < c["boundary"] + c["swap"] else "miss"
-    out: list[list[Span]] = []
-    for i, row in enumerate(spans):
+    out: list[list[tuple[int, int, str]]] = []
+    for i, row in enumerate(found):
         taken = [False] * len(rows[i])
         for start, end, _ in row:
             taken[start:end] = [True] * (end - start)
@@ -140,7 +124,7 @@ def perturb(rows: list[list[str]], target: Mapping[str, tuple[float, float]], bo
     wanted = [kind for kind, c in counts.items() for _ in range(c["spurious"])]
     for (i, t), kind in zip(rng.sample(free, min(len(free), len(wanted))), wanted):
         out[i].append((t, t + 1, kind))
-    return [tags_of(len(rows[i]), row) for i, row in enumerate(out)], counts
+    return [tags_from_spans(len(rows[i]), [Span(*sp) for sp in row]) for i, row in enumerate(out)], counts
 
 
 def describe(target: Mapping[str, tuple[float, float]]) -> str:

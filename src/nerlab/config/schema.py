@@ -368,6 +368,10 @@ class Noise(Section):
     swap_share: Annotated[Num, Field(ge=0, le=1)]
     seed: NonNegInt  # which spans err: fixed, as one annotator's annotations are
 
+    def targets(self) -> dict[str, tuple[float, float]]:
+        """Type -> (precision, recall), as :mod:`nerlab.annotate.noise` takes them."""
+        return {k: (v.precision, v.recall) for k, v in self.target.items()}
+
     @model_validator(mode="after")
     def _shares(self):
         if self.boundary_share + self.swap_share > 1:

@@ -16,7 +16,6 @@ not a non-empty string, an unknown label index, an empty split.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING
 from nerlab.config.errors import DataError, NerlabError
 from nerlab.data.columns import Sentence
 from nerlab.data.repairs import RepairLog
+from nerlab.data.sources import online_allowed, sha256
 from nerlab.data.tags import TagError, split_tag, to_iob2
 
 if TYPE_CHECKING:
@@ -69,8 +69,6 @@ def load(cfg: Hf, online: bool) -> dict:
             raise NerlabError(f"data.hf.path {folder}: could not be read by datasets.load_from_disk: "
                               f"{type(err).__name__}: {err}") from None
         return dict(loaded) if isinstance(loaded, datasets.DatasetDict) else {"train": loaded}
-    from nerlab.data.sources import online_allowed
-
     if not online_allowed(online):
         raise NerlabError(f"data.hf.path {cfg.path!r} is not a folder here and hub datasets need "
                           "data.online: true (and HF_HUB_OFFLINE unset); or save it with save_to_disk and give "
@@ -90,14 +88,7 @@ def fingerprint(cfg: Hf, raw: dict) -> dict[str, str]:
         folder = Path(cfg.path).expanduser()
         if folder.is_dir():
             files = sorted(p for p in folder.rglob("*") if p.is_file())
-    out = {}
-    for path in files:
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        out[path.name if cfg.data_files else str(path)] = digest.hexdigest()
-    return out
+    return {path.name if cfg.data_files else str(path): sha256(path) for path in files}
 
 
 def tag_names(ds, cfg: Hf, where: str) -> list[str] | None:

@@ -206,6 +206,18 @@ def claim_margin(claim: dict, spec: dict) -> float | None:
     return float(margin)
 
 
+def _need(claim: dict, *keys: str) -> None:
+    """A claim kind's own keys, or one line naming the claim and what it lacks."""
+    missing = [k for k in keys if k not in claim]
+    if missing:
+        raise NerlabError(f"{SPEC}: claim {claim['id']} (kind {claim.get('kind')}) needs {', '.join(missing)}")
+
+
+def _command(claim: dict) -> str:
+    """How to (re)produce a claim's verdict."""
+    return f"nerlab findings queue --only {claim['id']} && dvc exp run --run-all -j 1 && nerlab findings collect"
+
+
 def evaluate_claim(claim: dict, a: dict, b: dict, spec: dict, metric: str = "micro") -> dict:
     """One claim's paired bootstrap from its two sides' run statistics (:func:`nerlab.experiments.run_stats.merge`;
     the resampling units are side a's groups). The verdict comes from the family-adjusted p-value
@@ -230,8 +242,7 @@ def evaluate_claim(claim: dict, a: dict, b: dict, spec: dict, metric: str = "mic
              "p_b_not_better": result["p_b_not_better"], "p_two_sided": result["p_two_sided"],
              "test": "equivalence (TOST)" if margin is not None else "two-sided",
              "p": result["p_equivalent"] if margin is not None else result["p_two_sided"],
-             "command": f"nerlab findings queue --only {claim['id']} && dvc exp run --run-all -j 1 && "
-                        f"nerlab findings collect"}
+             "command": _command(claim)}
     if margin is not None:
         found.update(margin=margin, p_equivalent=result["p_equivalent"],
                      equivalence_interval=result["equivalence_interval"])
@@ -242,6 +253,7 @@ def evaluate_rank_claim(claim: dict, side: dict, spec: dict) -> dict:
     """A claim that some entity types (``types``) are among the ``top`` types by F1 on one side (``b``; ``a`` is
     the same variant): :func:`nerlab.evaluation.significance.bootstrap_ranks`, judged like a directional claim
     whose difference is top + 0.5 - the worst claimed rank."""
+    _need(claim, "types", "top")
     unknown = [t for t in claim["types"] if t not in side["types"]]
     if unknown:
         raise NerlabError(f"claim {claim['id']}: no type {', '.join(unknown)} in the runs (known: "
@@ -259,8 +271,7 @@ def evaluate_rank_claim(claim: dict, side: dict, spec: dict) -> dict:
              "resamples": result["resamples"], "sentences": result["sentences"], "units": result["units"],
              "resampled": result["resampled"], "p_not_top": result["p_not_top"],
              "p_two_sided": result["p_two_sided"], "test": "two-sided", "p": result["p_two_sided"],
-             "command": f"nerlab findings queue --only {claim['id']} && dvc exp run --run-all -j 1 && "
-                        f"nerlab findings collect"}
+             "command": _command(claim)}
     return judge_family([found], 1 - float(spec["confidence"]))[0]
 
 
@@ -268,6 +279,7 @@ def evaluate_level_claim(claim: dict, side: dict, spec: dict, metric: str) -> di
     """A claim that one side's F1 is below ``below`` ("about 0"; ``a`` is the same variant):
     :func:`nerlab.evaluation.significance.bootstrap_level`, judged like a directional claim whose difference is
     below - F1."""
+    _need(claim, "below")
     bound = float(claim["below"])
     result = bootstrap_level(run_stats.counts(side, side["types"]), bound, int(spec["resamples"]),
                              int(spec.get("bootstrap_seed", 0)), float(spec["confidence"]), metric=metric,
@@ -280,8 +292,7 @@ def evaluate_level_claim(claim: dict, side: dict, spec: dict, metric: str) -> di
              "confidence": result["confidence"], "resamples": result["resamples"], "sentences": result["sentences"],
              "units": result["units"], "resampled": result["resampled"], "p_two_sided": result["p_two_sided"],
              "test": "two-sided", "p": result["p_two_sided"],
-             "command": f"nerlab findings queue --only {claim['id']} && dvc exp run --run-all -j 1 && "
-                        f"nerlab findings collect"}
+             "command": _command(claim)}
     return judge_family([found], 1 - float(spec["confidence"]))[0]
 
 
@@ -301,8 +312,7 @@ def evaluate_time_claim(claim: dict, a: dict, b: dict, spec: dict) -> dict:
              "interval": [result["low"], result["high"]], "confidence": result["confidence"],
              "runs": result["runs"], "p_two_sided": result["p_two_sided"], "test": "Welch t on log seconds",
              "p": result["p_two_sided"],
-             "command": f"nerlab findings queue --only {claim['id']} && dvc exp run --run-all -j 1 && "
-                        f"nerlab findings collect"}
+             "command": _command(claim)}
     return judge_family([found], 1 - float(spec["confidence"]))[0]
 
 

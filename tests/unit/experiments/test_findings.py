@@ -301,3 +301,11 @@ def test_a_time_claim_is_a_ratio_with_an_interval():
         findings.render([found])
     with pytest.raises(NerlabError, match="no training seconds"):
         findings.evaluate_time_claim(claim, {**side["causal"], "seconds": []}, side["bidir"], {"confidence": 0.95})
+
+
+def test_a_claim_kind_without_its_keys_is_one_line():
+    claim = {"id": "k", "paper": "000", "set": "s", "a": "v", "b": "v", "expected": 1, "claim": "x"}
+    with pytest.raises(NerlabError, match="claim k \\(kind rank\\) needs types, top"):
+        findings.evaluate_rank_claim({**claim, "kind": "rank"}, {}, {})
+    with pytest.raises(NerlabError, match="claim k \\(kind level\\) needs below"):
+        findings.evaluate_level_claim({**claim, "kind": "level"}, {}, {}, "micro")
