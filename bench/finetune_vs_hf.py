@@ -11,9 +11,15 @@ test split by nerlab's evaluator.
     python bench/finetune_vs_hf.py --train 1000 --epochs 10
     python bench/finetune_vs_hf.py --train 1000 --epochs 1 --heads linear crf bilstm_crf
     python bench/finetune_vs_hf.py --train 1000 --epochs 10 --seeds 42 43 44   # F1 mean +- std
+    python bench/finetune_vs_hf.py --train 1000 --epochs 2 --precisions fp32 bf16 --inference fp32 bf16 int8
+
+Precisions: every side trains at each of ``--precisions`` (fp32, bf16 autocast: the HF Trainer's ``bf16=True``,
+nerlab's ``finetune.precision``); nerlab's trained model is then scored at each of ``--inference`` (fp32, bf16,
+int8: ``inference_precision``), the HF model at its training precision (the Trainer predicts under the same
+autocast). Every row prints its ratios against HF at fp32 and against HF at HF's own best setting.
 
 Prints seconds per epoch, inference sentences/s, peak RSS and test micro-F1,
-and the ratios nerlab / HF (goal: >= 1.5x per training epoch, >= 2x at inference).
+and the ratios nerlab / HF (goal, issue 29: >= 2.5x per training epoch, >= 4x at inference).
 Needs the prepared data (dvc repro fetch) under data/prepared/conll2003.
 """
 
@@ -41,7 +47,7 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_nerlab(args, head: str) -> dict:
+def run_nerlab(args, head: str, precision: str) -> dict:
     import torch
 
     from nerlab.config.params import load_params
@@ -65,19 +71,23 @@ def run_nerlab(args, head: str) -> dict:
     cfg = recipe.cfg.model_copy(update=dict(
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=0.01, warmup=0.0,
         lr_schedule="linear", lr_decay=1.0, head_lr_mult=1.0, label_all_subwords=False, checkpoint="last",
-        dev_every=1, seed=args.seed, bucket_pool=args.pool))
-    result = train(tagger, cfg, train_rows, train_rows[:1], "/tmp/nerlab-bench-model", "/tmp/nerlab-bench-state",
-                   run_key="bench")
-    start = time.perf_counter()
-    pred = tagger.predict(test_rows, args.eval_batch_size, progress=False)
-    infer = time.perf_counter() - start
-    scores = evaluate([r["tags"] for r in test_rows], pred)
-    return {"impl": f"nerlab-{head}", "seconds_per_epoch": sum(r["epoch_seconds"] for r in result["history"])
-            / args.epochs, "inference_sentences_per_s": len(test_rows) / infer, "peak_rss_mb": peak_mb(),
-            "test_micro_f1": scores["micro_f1"]}
+        dev_every=1, seed=args.seed, bucket_pool=args.pool, precision=precision))
+    model_dir = f"/tmp/nerlab-bench-model-{head}-{precision}"
+    result = train(tagger, cfg, train_rows, train_rows[:1], model_dir, "/tmp/nerlab-bench-state", run_key="bench")
+    inference = {}
+    for infer_precision in args.inference:  # the saved (fp32) model, loaded to run at each inference precision
+        scorer = FinetunedTagger.load(model_dir, device="cpu", precision=infer_precision)
+        start = time.perf_counter()
+        pred = scorer.predict(test_rows, args.eval_batch_size, progress=False)
+        seconds = time.perf_counter() - start
+        inference[infer_precision] = {"sentences_per_s": len(test_rows) / seconds,
+                                      "test_micro_f1": evaluate([r["tags"] for r in test_rows], pred)["micro_f1"]}
+    return {"impl": f"nerlab-{head}", "precision": precision,
+            "seconds_per_epoch": sum(r["epoch_seconds"] for r in result["history"]) / args.epochs,
+            "inference": inference, "peak_rss_mb": peak_mb()}
 
 
-def run_hf(args) -> dict:
+def run_hf(args, precision: str) -> dict:
     import numpy as np
     import torch
     from datasets import Dataset
@@ -133,7 +143,7 @@ def run_hf(args) -> dict:
         output_dir="/tmp/hf-bench", per_device_train_batch_size=args.batch_size,
         per_device_eval_batch_size=args.eval_batch_size, num_train_epochs=args.epochs, learning_rate=args.lr,
         weight_decay=0.01, save_strategy="no", eval_strategy="no", report_to=[], logging_strategy="no",
-        seed=args.seed, use_cpu=not torch.cuda.is_available(), disable_tqdm=True)
+        seed=args.seed, use_cpu=not torch.cuda.is_available(), disable_tqdm=True, bf16=precision == "bf16")
     trainer = Trainer(model=model, args=training_args, train_dataset=train_ds,
                       data_collator=DataCollatorForTokenClassification(tokenizer), callbacks=[Timer()])
     trainer.train()
@@ -152,9 +162,9 @@ def run_hf(args) -> dict:
             previous = word
         pred.append(word_pred)
     scores = evaluate([r["tags"] for r in test_rows], pred)
-    return {"impl": "hf-trainer", "seconds_per_epoch": sum(epoch_times) / len(epoch_times),
-            "inference_sentences_per_s": len(test_rows) / infer, "peak_rss_mb": peak_mb(),
-            "test_micro_f1": scores["micro_f1"]}
+    return {"impl": "hf-trainer", "precision": precision, "seconds_per_epoch": sum(epoch_times) / len(epoch_times),
+            "inference": {precision: {"sentences_per_s": len(test_rows) / infer, "test_micro_f1": scores["micro_f1"]}},
+            "peak_rss_mb": peak_mb()}
 
 
 def main() -> None:
@@ -171,44 +181,61 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=len(__import__("os").sched_getaffinity(0)))
     parser.add_argument("--heads", nargs="+", default=["linear"])
     parser.add_argument("--pool", type=int, default=50, help="nerlab: batches per length-sorting pool")
+    parser.add_argument("--precisions", nargs="+", default=["fp32"], choices=("fp32", "bf16"),
+                        help="training precisions (both sides)")
+    parser.add_argument("--inference", nargs="+", default=["fp32"], choices=("fp32", "bf16", "int8"),
+                        help="nerlab's inference precisions (each trained model is scored at each)")
     parser.add_argument("--impl", help=argparse.SUPPRESS)
+    parser.add_argument("--precision", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.impl:
-        result = run_hf(args) if args.impl == "hf" else run_nerlab(args, args.impl)
+        result = run_hf(args, args.precision) if args.impl == "hf" else run_nerlab(args, args.impl, args.precision)
         print("RESULT " + json.dumps(result))
         return
     results = []
     for seed in args.seeds or [args.seed]:
-        for impl in ["hf", *args.heads]:
-            cmd = [sys.executable, __file__, "--impl", impl, *_without_seeds(sys.argv[1:]), "--seed", str(seed)]
-            out = subprocess.run(cmd, capture_output=True, text=True)
-            line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT ")), None)
-            if line is None:
-                sys.exit(f"{impl} failed:\n{out.stderr[-3000:]}")
-            results.append(dict(json.loads(line[7:]), seed=seed))
+        for precision in args.precisions:
+            for impl in ["hf", *args.heads]:
+                cmd = [sys.executable, __file__, "--impl", impl, "--precision", precision,
+                       *_without_seeds(sys.argv[1:]), "--seed", str(seed)]
+                out = subprocess.run(cmd, capture_output=True, text=True)
+                line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT ")), None)
+                if line is None:
+                    sys.exit(f"{impl} ({precision}) failed:\n{out.stderr[-3000:]}")
+                results.append(dict(json.loads(line[7:]), seed=seed))
     print(f"CoNLL-2003: {args.train} train sentences, {args.epochs} epochs, batch {args.batch_size}, "
           f"lr {args.lr}, encoder {args.encoder}, {args.threads} threads")
-    print(f"{'impl':18} {'seed':>5} {'s/epoch':>9} {'infer sent/s':>13} {'peak RSS MB':>12} {'test F1':>8} "
-          f"{'train x':>8} {'infer x':>8}")
+    print("ratios: against HF at fp32 | against HF at its best setting (its fastest training / inference row)")
+    print(f"{'impl':18} {'seed':>5} {'train':>5} {'infer':>5} {'s/epoch':>8} {'infer sent/s':>12} {'peak MB':>8} "
+          f"{'test F1':>8} {'train x':>8} {'infer x':>8} {'train xb':>8} {'infer xb':>8}")
     for r in results:
-        hf = next(h for h in results if h["impl"] == "hf-trainer" and h["seed"] == r["seed"])
-        print(f"{r['impl']:18} {r['seed']:>5} {r['seconds_per_epoch']:9.1f} {r['inference_sentences_per_s']:13.1f} "
-              f"{r['peak_rss_mb']:12.0f} {r['test_micro_f1']:8.4f} "
-              f"{hf['seconds_per_epoch'] / r['seconds_per_epoch']:8.2f} "
-              f"{r['inference_sentences_per_s'] / hf['inference_sentences_per_s']:8.2f}")
+        hf = [h for h in results if h["impl"] == "hf-trainer" and h["seed"] == r["seed"]]
+        hf32 = next(h for h in hf if h["precision"] == "fp32") if any(h["precision"] == "fp32" for h in hf) else hf[0]
+        best_train = min(h["seconds_per_epoch"] for h in hf)
+        best_infer = max(i["sentences_per_s"] for h in hf for i in h["inference"].values())
+        hf32_infer = next(iter(hf32["inference"].values()))["sentences_per_s"]
+        for infer_precision, inf in r["inference"].items():
+            print(f"{r['impl']:18} {r['seed']:>5} {r['precision']:>5} {infer_precision:>5} "
+                  f"{r['seconds_per_epoch']:8.1f} {inf['sentences_per_s']:12.1f} {r['peak_rss_mb']:8.0f} "
+                  f"{inf['test_micro_f1']:8.4f} {hf32['seconds_per_epoch'] / r['seconds_per_epoch']:8.2f} "
+                  f"{inf['sentences_per_s'] / hf32_infer:8.2f} {best_train / r['seconds_per_epoch']:8.2f} "
+                  f"{inf['sentences_per_s'] / best_infer:8.2f}")
     if len(args.seeds or []) > 1:
         import statistics
 
         print("mean +- std over seeds " + " ".join(map(str, args.seeds)))
-        for impl in dict.fromkeys(r["impl"] for r in results):
-            f1 = [r["test_micro_f1"] for r in results if r["impl"] == impl]
-            print(f"{impl:18} test F1 {statistics.mean(f1):.4f} +- {statistics.stdev(f1):.4f}")
+        keys = dict.fromkeys((r["impl"], r["precision"], p) for r in results for p in r["inference"])
+        for impl, precision, infer_precision in keys:
+            f1 = [r["inference"][infer_precision]["test_micro_f1"] for r in results
+                  if r["impl"] == impl and r["precision"] == precision]
+            print(f"{impl:18} {precision}/{infer_precision} test F1 {statistics.mean(f1):.4f} "
+                  f"+- {statistics.stdev(f1):.4f}")
 
 
 def _without_seeds(argv: list[str]) -> list[str]:
     out, skip = [], False
     for arg in argv:
-        if arg in ("--seeds", "--seed"):
+        if arg in ("--seeds", "--seed", "--precisions"):
             skip = True
             continue
         if skip and not arg.startswith("--"):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from nerlab.config.errors import NerlabError
 from nerlab.config.paths import PARAMS
+from nerlab.models.transformer.precision import INFERENCE
 from nerlab.runtime import VERBOSE_ENV, entry
 
 
@@ -40,7 +41,7 @@ def _predict(args) -> None:
         texts = [" ".join(args.text)]
     else:
         texts = _text_lines(sys.stdin.buffer.read(), "standard input")
-    tagger = loaders.load_folder(args.model)
+    tagger = loaders.load_folder(args.model, _precision(args))
     print(predict.render(predict.tag_texts(tagger, texts), args.format))
 
 
@@ -104,11 +105,23 @@ def _dataset(args) -> str:
     return args.dataset or validate(load_params(PARAMS)).dataset
 
 
+def _precision(args) -> str:
+    """``--precision``, else params.yaml's ``inference_precision`` (fp32 outside a nerlab project)."""
+    if args.precision:
+        return args.precision
+    if not PARAMS.is_file():
+        return "fp32"
+    from nerlab.config.params import load_params
+    from nerlab.config.schema import validate
+
+    return validate(load_params(PARAMS)).inference_precision
+
+
 def _compare(args) -> None:
     from nerlab.evaluation import compare
 
     print(compare.render(compare.compare(args.model_a, args.model_b, args.on, _dataset(args), args.resamples,
-                                         args.seed)))
+                                         args.seed, precision=_precision(args))))
 
 
 def _queue(args) -> None:
@@ -169,6 +182,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--model", default="models/finetune", help="a trained model folder (models/finetune, models/crf)")
     p.add_argument("--file", help="a text file, one sentence per line")
     p.add_argument("--format", choices=("entities", "jsonl"), default="entities")
+    p.add_argument("--precision", choices=INFERENCE, help="how a fine-tuned model runs: fp32, bf16 (autocast) or "
+                   "int8 (quantized encoder); default: params.yaml's inference_precision")
     c = sub.add_parser("params", help="check params.yaml against the schema (types, ranges, choices, unknown keys)")
     c.add_argument("action", choices=("check",))
     c.add_argument("--file", default=str(PARAMS))
@@ -230,6 +245,8 @@ def main(argv: list[str] | None = None) -> None:
     m.add_argument("--dataset", help="the prepared dataset (default: params.yaml's dataset)")
     m.add_argument("--resamples", type=_positive, default=1000)
     m.add_argument("--seed", type=int, default=0, help="the bootstrap's seed")
+    m.add_argument("--precision", choices=INFERENCE, help="how both fine-tuned models run (default: params.yaml's "
+                   "inference_precision)")
     args = parser.parse_args(argv)
     commands = {"predict": _predict, "params": _params, "export": _export, "report": _report, "queue": _queue, "findings": _findings,
                 "compare": _compare, "grid": _grid, "export-annotations": _export_annotations}

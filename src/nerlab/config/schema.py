@@ -244,6 +244,10 @@ class Lora(Section):
     target_modules: list[Str]
 
 
+TrainPrecision = Literal["fp32", "bf16"]
+InferencePrecision = Literal["fp32", "bf16", "int8"]
+
+
 class TrainBlock(Section):
     """The finetune block; a paper's ``train`` block overrides some of its keys (the rest: None)."""
     train_size: PosInt | None = None
@@ -263,7 +267,7 @@ class TrainBlock(Section):
     aux_schedule: AuxSchedule | None = None
     aux_residual: Annotated[Num, Field(ge=0, le=1)] | None = None
     aux_scale: PosNum | None = None
-    bf16: StrictBool | None = None
+    precision: TrainPrecision | None = None
     max_context_sentences: NonNegInt | None = None
     bucket_pool: PosInt | None = None
     dev_every: NonNegInt | None = None
@@ -520,6 +524,7 @@ class Params(Architecture):
     seed: StrictInt
     train_seed: StrictInt | None
     encoder: Encoder
+    inference_precision: InferencePrecision
     data: Data
     eda: Eda
     crf: Crf

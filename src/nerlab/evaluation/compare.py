@@ -36,13 +36,14 @@ def entity_types(labels: list[str]) -> set[str]:
 
 
 def compare(folder_a: str | Path, folder_b: str | Path, on: str = "dev", dataset: str = "conll2003",
-            resamples: int = 1000, seed: int = 0, confidence: float = 0.95) -> dict:
-    """Micro/macro-F1 of both models on the same sentences, and the bootstrap interval of B - A micro-F1."""
+            resamples: int = 1000, seed: int = 0, confidence: float = 0.95, precision: str = "fp32") -> dict:
+    """Micro/macro-F1 of both models on the same sentences, and the bootstrap interval of B - A micro-F1;
+    ``precision``: how fine-tuned models run (fp32 | bf16 | int8)."""
     if resamples < 1:
         raise NerlabError(f"resamples must be at least 1, got {resamples}")
     path, sentences = sentences_for(on, dataset)
     gold = [s["tags"] for s in sentences]
-    taggers = {"a": loaders.load_folder(folder_a), "b": loaders.load_folder(folder_b)}
+    taggers = {"a": loaders.load_folder(folder_a, precision), "b": loaders.load_folder(folder_b, precision)}
     types = {side: entity_types(getattr(t, "labels", [])) for side, t in taggers.items()}
     if types["a"] != types["b"]:
         raise NerlabError(f"the models know different entity types (A only: {sorted(types['a'] - types['b'])}, "
@@ -59,7 +60,7 @@ def compare(folder_a: str | Path, folder_b: str | Path, on: str = "dev", dataset
                                    "macro_f1": scores["a"]["macro_f1"]},
             "b": {"model": str(folder_b), "micro_f1": scores["b"]["micro_f1"], "macro_f1": scores["b"]["macro_f1"]},
             "difference": result["difference"], "low": result["low"], "high": result["high"],
-            "confidence": confidence, "resamples": resamples, "sentences": result["sentences"],
+            "confidence": confidence, "resamples": resamples, "sentences": result["sentences"], "precision": precision,
             "p_b_not_better": result["p_b_not_better"],
             "b_better": verdict(result["low"], result["high"], 1)}
 

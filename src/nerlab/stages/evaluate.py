@@ -37,11 +37,14 @@ def run(params: Params) -> dict:
     result: dict = {"dataset": dataset,
                     "splits": {s: count_rows(prepared / f"{s}.jsonl") for s in SPLITS},
                     "notes": labels.get("notes", [])}
-    with tracking.run(f"evaluate:{dataset}", {"dataset": dataset, "evaluate": params.evaluate},
+    result["inference_precision"] = params.inference_precision
+    with tracking.run(f"evaluate:{dataset}", {"dataset": dataset, "evaluate": params.evaluate,
+                                              "inference_precision": params.inference_precision},
                       enabled=params.tracking.enabled) as mlrun:
         for name in params.evaluate.models:
             out = paths.PREDICTIONS / dataset / f"{name}.test.jsonl"
-            scored = predict_and_score(loaders.load(name), test, labels.get("coarse_map"), out)
+            model = loaders.load(name, precision=params.inference_precision)
+            scored = predict_and_score(model, test, labels.get("coarse_map"), out)
             scores = {**scored.scores, **scored.speed}
             log.info("%s test: %s", name, headline(scores))
             result[name] = scores

@@ -75,7 +75,8 @@ def run(params: Params) -> dict:
         ml.metrics({k: v for k, v in summary.items() if isinstance(v, (int, float))}, prefix="summary")
         ml.artifact(curve / "learning_curve.png")
         ml.artifact(model_dir / "tagger.json")
-        mlflow_model.log_tagger(model_dir)  # servable: mlflow models serve -m runs:/<run id>/model
+        # servable: mlflow models serve -m runs:/<run id>/model
+        mlflow_model.log_tagger(model_dir, inference_precision=params.inference_precision)
     return summary
 
 

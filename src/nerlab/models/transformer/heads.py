@@ -6,6 +6,9 @@
   forbid every invalid IOB2 move, so Viterbi decoding never outputs one.
 - ``bilstm_crf``: a BiLSTM before the emissions, then the CRF.
 
+Under bf16 autocast (:mod:`precision`) the projections run in bf16; the CRF (emissions cast to fp32), the
+BiLSTM and the losses run in fp32.
+
 All heads share ``loss(x, labels, mask)`` and ``decode(x, mask)``; a head is
 picked by name from :data:`HEADS` (params ``head`` and ``aux``). Adding a head is
 one class with ``@HEADS.register("name")`` here and its test: the params schema
@@ -20,6 +23,7 @@ from torchcrf import CRF
 
 from nerlab.config.registry import Registry
 from nerlab.data.tags import split_tag
+from nerlab.models.transformer.precision import fp32
 
 IMPOSSIBLE = -10000.0
 HEADS = Registry("head")
@@ -131,8 +135,9 @@ class BiLSTMCRFHead(CRFHead):
 
     def features(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         lengths = mask.sum(1).clamp(min=1).cpu()
-        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-        out, _ = self.lstm(packed)
+        packed = nn.utils.rnn.pack_padded_sequence(x.float(), lengths, batch_first=True, enforce_sorted=False)
+        with fp32(x.device):  # the recurrence accumulates over the sentence: fp32 under any autocast
+            out, _ = self.lstm(packed)
         return self.dropout(nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0])
 
 

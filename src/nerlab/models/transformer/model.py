@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.profiler import record_function
 
 from nerlab.config.schema import Architecture, TaskKind, Weighting
 from nerlab.models.transformer.heads import HEADS, SequenceHead
@@ -67,8 +68,9 @@ class TokenTagger(nn.Module):
 
     def hidden(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
         """One encoder pass: (the last k layers concatenated, the last layer)."""
-        out = self.encoder(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
-                           output_hidden_states=self.arch.layers > 1)
+        with record_function("nerlab.encoder"):
+            out = self.encoder(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
+                               output_hidden_states=self.arch.layers > 1)
         last = out.last_hidden_state
         if self.arch.layers > 1:
             return torch.cat(out.hidden_states[-self.arch.layers:], dim=-1), last
@@ -86,13 +88,14 @@ class TokenTagger(nn.Module):
         """Each head's loss from one encoder pass: ``token`` (and ``coarse``), ``sequence``."""
         hidden, last = self.hidden(batch)
         out = {}
-        if self.head is not None:
-            x = self.units(hidden, batch)
-            out["token"] = self.head.loss(x, batch["labels"], batch["unit_mask"])
-            if self.aux_head is not None:
-                out["coarse"] = self.aux_head.loss(x, batch["coarse"], batch["unit_mask"])
-        if self.topic_head is not None:
-            out["sequence"] = self.topic_head.loss(last, batch["topic"])
+        with record_function("nerlab.heads"):  # word features, blending, heads and their losses
+            if self.head is not None:
+                x = self.units(hidden, batch)
+                out["token"] = self.head.loss(x, batch["labels"], batch["unit_mask"])
+                if self.aux_head is not None:
+                    out["coarse"] = self.aux_head.loss(x, batch["coarse"], batch["unit_mask"])
+            if self.topic_head is not None:
+                out["sequence"] = self.topic_head.loss(last, batch["topic"])
         return out
 
     def loss(self, batch: dict, aux_weight: float = 0.0, aux_scale: float = 1.0) -> tuple[torch.Tensor, dict]:
@@ -112,8 +115,9 @@ class TokenTagger(nn.Module):
         """``tags``: label ids per unit (token head); ``topic_probs``: class probabilities (sequence head)."""
         hidden, last = self.hidden(batch)
         out = {}
-        if self.head is not None:
-            out["tags"] = self.head.decode(self.units(hidden, batch), batch["unit_mask"])
-        if self.topic_head is not None:
-            out["topic_probs"] = self.topic_head.logits(last).float().softmax(-1)
+        with record_function("nerlab.heads"):
+            if self.head is not None:
+                out["tags"] = self.head.decode(self.units(hidden, batch), batch["unit_mask"])
+            if self.topic_head is not None:
+                out["topic_probs"] = self.topic_head.logits(last).float().softmax(-1)
         return out

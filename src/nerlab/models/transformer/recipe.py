@@ -3,7 +3,7 @@
 ``finetune``, ``distill``, ``learning_curve`` and ``multitask`` all go through
 :meth:`Recipe.train_and_score`: build the tagger (encoder + seeded heads), train
 it with the resumable loop of :mod:`nerlab.models.transformer.train` (which saves the
-chosen checkpoint), **reload the saved model** and score that with the common
+chosen checkpoint), **reload the saved model** (at ``inference_precision``) and score that with the common
 evaluator (:func:`nerlab.evaluation.scoring.predict_and_score`: coarse scores where the
 dataset has a coarse map, the predictions file when asked), plus the sequence
 head on topic-labelled sentences when the model has one. The stage modules keep
@@ -66,19 +66,23 @@ class Recipe:
     spec: TaggerSpec
     cfg: TrainConfig
     stands_in_for: str | None = None  # the paper's encoder, when a stand-in is used
+    inference_precision: str = "fp32"  # how the saved model is scored (params ``inference_precision``)
 
     @classmethod
     def of(cls, encoder: str, arch: Architecture, ft: Finetune, seed: int, task: Task = TOKEN_ONLY,
-           weighting_lr: float = 0.01, stands_in_for: str | None = None) -> "Recipe":
+           weighting_lr: float = 0.01, stands_in_for: str | None = None,
+           inference_precision: str = "fp32") -> "Recipe":
         spec = TaggerSpec(**{name: getattr(arch, name) for name in Architecture.model_fields},
                           dropout=ft.dropout, lstm_hidden=ft.lstm_hidden, task=task.task, weighting=task.weighting,
                           alpha=task.alpha, beta=task.beta)
-        return cls(encoder, spec, train_config(ft, arch.head_lr_mult, weighting_lr, seed), stands_in_for)
+        return cls(encoder, spec, train_config(ft, arch.head_lr_mult, weighting_lr, seed), stands_in_for,
+                   inference_precision)
 
     @classmethod
     def from_params(cls, params: Params, seed: int) -> "Recipe":
         """The ``finetune`` stage's recipe: the top-level architecture keys, ``encoder`` and ``finetune``."""
-        return cls.of(params.encoder, params.architecture, params.finetune, seed)
+        return cls.of(params.encoder, params.architecture, params.finetune, seed,
+                      inference_precision=params.inference_precision)
 
     @classmethod
     def of_section(cls, params: Params, section: str, seed: int, task: Task = TOKEN_ONLY,
@@ -87,7 +91,7 @@ class Recipe:
         block over ``finetune``; ``task`` and ``weighting_lr``: paper 002's heads and loss weights."""
         block = getattr(params, section)
         return cls.of(block.encoder, block.architecture, params.finetune.over(block.train), seed, task,
-                      weighting_lr, block.paper_encoder)
+                      weighting_lr, block.paper_encoder, params.inference_precision)
 
     @property
     def seed(self) -> int:
@@ -95,7 +99,8 @@ class Recipe:
 
     def key(self, stage: str, *parts) -> str:
         """The fingerprint of a run of these settings on the given data (resume and finished-part keys)."""
-        return fingerprint(stage, self.encoder, self.spec.model_dump(), self.cfg.model_dump(), *parts)
+        return fingerprint(stage, self.encoder, self.spec.model_dump(), self.cfg.model_dump(),
+                           self.inference_precision, *parts)
 
     def build(self, space: LabelSpace) -> tuple[FinetunedTagger, str, list[str]]:
         """A fresh tagger (encoder + seeded heads); the encoder used and the notes every output repeats
@@ -136,7 +141,8 @@ class Recipe:
         history = train(tagger, self.cfg, train_rows, dev_rows, model_dir, state_dir, run_key=run_key,
                         on_epoch=on_epoch, sources=sources, blend=blend)["history"]
         seconds = time.perf_counter() - start
-        result = Result(FinetunedTagger.load(model_dir), history, used, notes, seconds)
+        result = Result(FinetunedTagger.load(model_dir, precision=self.inference_precision), history, used, notes,
+                        seconds)
         if tagger.aligner.long_words:
             result.extra["words_longer_than_max_length"] = tagger.aligner.long_words
         if test_rows is not None and result.tagger.has_tags:

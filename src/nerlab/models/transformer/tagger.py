@@ -25,13 +25,15 @@ from nerlab.models.transformer.alignment import Aligner, Example, document_conte
 from nerlab.models.transformer.batching import collate, sorted_batches
 from nerlab.models.transformer.labels import LabelSpace
 from nerlab.models.transformer.model import TaggerSpec, TokenTagger
+from nerlab.models.transformer.precision import autocast, is_quantized, quantize_encoder
 
 
 class FinetunedTagger:
     def __init__(self, model: TokenTagger, tokenizer, space: LabelSpace, max_length: int = 128,
                  context: str = "none", max_context_sentences: int = 8, notes: list[str] | None = None,
-                 attention: str = "bidirectional"):
+                 attention: str = "bidirectional", precision: str = "fp32"):
         self.model = model
+        self.precision = precision  # how analyse runs the model: fp32 | bf16 | int8 (see precision.py)
         self.tokenizer = tokenizer
         self.space = space
         self.max_length = max_length
@@ -86,7 +88,7 @@ class FinetunedTagger:
         probs: dict[int, torch.Tensor] = {}
         self.model.eval()
         batches = sorted_batches([len(e.input_ids) for e in flat], batch_size)
-        with torch.inference_mode():
+        with torch.inference_mode(), autocast(self.device, self.precision):
             for batch_ids in tqdm(batches, desc="predict", unit="batch", disable=not progress, leave=False):
                 batch = {k: v.to(self.device) for k, v in self.collate([flat[i] for i in batch_ids]).items()}
                 out = self.model.decode(batch)
@@ -124,6 +126,8 @@ class FinetunedTagger:
         return list(self.space.tags)
 
     def save(self, folder: str | Path, extra: dict | None = None) -> None:
+        if is_quantized(self.model):
+            raise NerlabError("an int8 tagger is for inference only: save the fp32 model it was quantized from")
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         encoder = self.model.encoder
@@ -142,7 +146,9 @@ class FinetunedTagger:
         manifest.write(folder, [*written, "heads.pt", "tagger.json"])
 
     @classmethod
-    def load(cls, folder: str | Path, device: str | None = None) -> "FinetunedTagger":
+    def load(cls, folder: str | Path, device: str | None = None, precision: str = "fp32") -> "FinetunedTagger":
+        """The saved tagger, ready to predict at ``precision`` (fp32 | bf16 | int8; int8 quantizes the encoder's
+        Linear layers of the loaded copy and runs on the CPU)."""
         from transformers import AutoModel, AutoTokenizer
 
         folder = Path(folder)
@@ -164,6 +170,10 @@ class FinetunedTagger:
             raise manifest.damaged(folder, err) from None
         if missing.unexpected_keys or any(not k.startswith("encoder.") for k in missing.missing_keys):
             raise NerlabError(f"{folder / 'heads.pt'} does not match {folder / 'tagger.json'}")
+        if precision == "int8":
+            device = "cpu"
         model.to(device or ("cuda" if torch.cuda.is_available() else "cpu")).eval()
+        if precision == "int8":
+            model.encoder = quantize_encoder(model.encoder)
         return cls(model, tokenizer, space, meta["max_length"], meta["context"], meta["max_context_sentences"],
-                   meta.get("notes"), attention)
+                   meta.get("notes"), attention, precision)

@@ -1,4 +1,5 @@
-"""The training loop, on Hugging Face Accelerate (CPU, one GPU, or several with ``accelerate launch``).
+"""The training loop, on Hugging Face Accelerate (CPU, one GPU, or several with ``accelerate launch``), at
+``precision`` fp32 or bf16 (autocast: :mod:`nerlab.models.transformer.precision`).
 
 Per epoch: length-bucketed, dynamically padded batches; loss
 ``W * coarse + (1 - W) * scale * fine`` when an auxiliary head is on, and the
@@ -23,6 +24,7 @@ from functools import partial
 from pathlib import Path
 
 import torch
+from torch.profiler import record_function
 from tqdm.auto import tqdm
 
 from nerlab.config.errors import NerlabError
@@ -30,6 +32,7 @@ from nerlab.config.schema import Finetune, path_of, set_paths
 from nerlab.evaluation.evaluator import evaluate
 from nerlab.models.transformer.batching import LengthBucketBatches, collate, continuation_map
 from nerlab.models.transformer.blending import Blend, BlendedBatches
+from nerlab.models.transformer.precision import autocast
 from nerlab.models.transformer.schedules import aux_weight, lr_factor
 from nerlab.models.transformer.tagger import FinetunedTagger
 
@@ -116,8 +119,11 @@ def train(tagger: FinetunedTagger, cfg: TrainConfig, train_rows: list[dict], dev
     set_seed(cfg.seed)
     out_dir, state_dir = Path(out_dir), Path(state_dir)
     cuda = torch.cuda.is_available()
-    accelerator = Accelerator(mixed_precision="bf16" if cfg.bf16 and cuda else "no", cpu=not cuda)
+    # the loop autocasts itself (precision.autocast): Accelerate's mixed_precision is process-wide state, and a
+    # process may train at fp32 and at bf16 (a bench, the tests)
+    accelerator = Accelerator(mixed_precision="no", cpu=not cuda)
     tagger.model.to(accelerator.device)
+    tagger.precision = cfg.precision  # dev scoring runs as training does
 
     if not train_rows:
         raise NerlabError("no training sentences: a model trained on nothing is not saved "
@@ -157,17 +163,19 @@ def train(tagger: FinetunedTagger, cfg: TrainConfig, train_rows: list[dict], dev
         start, seen, loss_sum = time.perf_counter(), 0, 0.0
         part_sums: dict[str, float] = {}
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch", leave=False)
-        for batch in bar:
-            with accelerator.autocast():
+        for batch in bar:  # the labels name the parts of a step for torch.profiler (bench/profile_epoch.py)
+            with record_function("nerlab.forward"), autocast(accelerator.device, cfg.precision):
                 loss, parts = accelerator.unwrap_model(model).loss(batch, weight, cfg.aux_scale)
             for name, value in parts.items():
                 part_sums[name] = part_sums.get(name, 0.0) + value.item()
-            accelerator.backward(loss)
-            if cfg.grad_clip:
-                accelerator.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
+            with record_function("nerlab.backward"):
+                accelerator.backward(loss)
+            with record_function("nerlab.optimizer"):
+                if cfg.grad_clip:
+                    accelerator.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad()
             seen += batch["input_ids"].shape[0]
             loss_sum += loss.item()
             bar.set_postfix(loss=f"{loss.item():.3f}")
@@ -186,7 +194,8 @@ def train(tagger: FinetunedTagger, cfg: TrainConfig, train_rows: list[dict], dev
         dev = None
         if cfg.dev_every and tagger.has_tags and ((epoch + 1) % cfg.dev_every == 0 or epoch == cfg.epochs - 1):
             dev_start = time.perf_counter()
-            dev_pred = tagger.predict(dev_rows, cfg.eval_batch_size, progress=False)
+            with record_function("nerlab.dev"):
+                dev_pred = tagger.predict(dev_rows, cfg.eval_batch_size, progress=False)
             dev = evaluate([r["tags"] for r in dev_rows], dev_pred, tagger.space.coarse_map
                            if any("coarse_tags" in r for r in dev_rows[:1]) else None)
             record.update(dev_seconds=time.perf_counter() - dev_start, dev_micro_f1=dev["micro_f1"],
