@@ -10,6 +10,8 @@ import urllib.request
 from pathlib import Path
 
 from defaults import train_config
+from nerlab.models.transformer.precision import is_quantized
+from nerlab.models.transformer.tagger import FinetunedTagger
 from nerlab.models.transformer.train import train
 from toy import build, toy_rows
 
@@ -34,14 +36,18 @@ def test_logged_model_is_served_over_http(tiny, tmp_path, monkeypatch):
     mlflow.set_experiment("t")
     assert mlflow_model.log_tagger(tmp_path / "model") is None  # no active run (tracking off): nothing logged
     with mlflow.start_run() as run:
-        mlflow_model.log_tagger(tmp_path / "model")
+        mlflow_model.log_tagger(tmp_path / "model", inference_precision="int8")
     model_uri = f"runs:/{run.info.run_id}/model"
+    monkeypatch.delenv(mlflow_model.PRECISION_ENV, raising=False)
     loaded = mlflow.pyfunc.load_model(model_uri)
     assert [c.name for c in loaded.metadata.get_input_schema().inputs] == ["text"]
+    served = loaded.unwrap_python_model().tagger  # runs at the logged precision; the logged weights are fp32
+    assert served.precision == "int8" and is_quantized(served.model.encoder)
+    assert not is_quantized(FinetunedTagger.load(tmp_path / "model").model)
     port = free_port()
     # as in an activated venv: mlflow starts `uvicorn` by name, so the venv's bin must be on PATH (CI runs .venv/bin/python only)
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    env = {**os.environ, "MLFLOW_TRACKING_URI": uri, "PATH": path}
+    env = {**os.environ, "MLFLOW_TRACKING_URI": uri, "PATH": path, mlflow_model.PRECISION_ENV: "fp32"}  # override
     server = subprocess.Popen([sys.executable, "-m", "mlflow", "models", "serve", "-m", model_uri, "--env-manager",
                                "local", "-h", "127.0.0.1", "-p", str(port)], env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
