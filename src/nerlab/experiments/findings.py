@@ -303,6 +303,9 @@ def evaluate_time_claim(claim: dict, a: dict, b: dict, spec: dict) -> dict:
     if missing:
         raise NerlabError(f"claim {claim['id']}: no training seconds recorded for side {', '.join(missing)} (the "
                           "set's or variant's `seconds: FILE:KEY`)")
+    if min(len(a["seconds"]), len(b["seconds"])) < 2:
+        raise NerlabError(f"claim {claim['id']}: a time ratio needs at least 2 runs per side, got "
+                          f"{len(a['seconds'])} and {len(b['seconds'])} (give its set more seeds)")
     result = time_ratio(a["seconds"], b["seconds"], float(spec["confidence"]))
     pa, pb = claim.get("paper_a"), claim.get("paper_b")
     found = {"id": claim["id"], "paper": claim["paper"], "claim": claim["claim"], "kind": "time", "a": claim["a"],
@@ -423,6 +426,11 @@ def collect(spec: dict, repo: str = ".", only: list[str] | None = None, dataset:
         elif claim.get("kind") == "level":
             findings.append(evaluate_level_claim(claim, sides[claim["b"]], spec, metric))
         elif claim.get("kind") == "time":
+            timed = {k: len(sides[claim[k]].get("seconds") or []) for k in ("a", "b")}
+            if missing and min(timed.values()) < 2:  # a ratio of log-time means needs 2 runs a side
+                log.warning("claim %s: a time ratio needs 2 runs per side (a %d, b %d so far): judged when more have "
+                            "run", claim["id"], timed["a"], timed["b"])
+                continue
             findings.append(evaluate_time_claim(claim, sides[claim["a"]], sides[claim["b"]], spec))
         else:
             findings.append(evaluate_claim(claim, sides[claim["a"]], sides[claim["b"]], spec, metric))

@@ -301,6 +301,26 @@ def test_a_time_claim_is_a_ratio_with_an_interval():
         findings.render([found])
     with pytest.raises(NerlabError, match="no training seconds"):
         findings.evaluate_time_claim(claim, {**side["causal"], "seconds": []}, side["bidir"], {"confidence": 0.95})
+    with pytest.raises(NerlabError, match="claim t: a time ratio needs at least 2 runs per side, got 1 and 3"):
+        findings.evaluate_time_claim(claim, {**side["causal"], "seconds": [100.0]}, side["bidir"],
+                                     {"confidence": 0.95})
+
+
+def test_a_time_claim_waits_for_two_runs_a_side(tmp_path, monkeypatch, caplog):
+    gold = [["B-PER"]] * 5
+    spec = {"resamples": 100, "confidence": 0.95, "bootstrap_seed": 0, "margin": 0.1,
+            "sets": {"s": {"seeds": [1, 2], "variants": {"va": {"predictions": "p"}, "vb": {"predictions": "p"}}}},
+            "claims": [{"id": "t", "paper": "x", "set": "s", "a": "va", "b": "vb", "kind": "time", "expected": -1,
+                        "claim": "b is faster"}]}
+    for side, secs in (("va", 100.0), ("vb", 80.0)):
+        for seed in (1, 2):
+            record = run_stats.build(f"findings-{side}-s{seed}", list("abcde"), gold, [gold], None, b"x: 1\n")
+            run_stats.write({**record, "seconds": [secs + seed]}, tmp_path / run_stats.RUNS)
+    monkeypatch.setattr(findings.variants, "experiment_revs", lambda repo: {})
+    assert [f["verdict"] for f in findings.collect(spec, str(tmp_path), dataset="conll2003")] == ["holds"]
+    (tmp_path / run_stats.RUNS / "findings-vb-s2.json.gz").unlink()  # one run of b so far: not judged yet
+    assert findings.collect(spec, str(tmp_path), dataset="conll2003") == []
+    assert "claim t: a time ratio needs 2 runs per side (a 2, b 1 so far)" in caplog.text
 
 
 def test_a_claim_kind_without_its_keys_is_one_line():
