@@ -47,6 +47,7 @@ def main() -> None:
     from nerlab.config.schema import validate
     from nerlab.data.jsonl import read_json, read_split
     from nerlab.data.sampling import subset
+    from nerlab.models.transformer.batching import LengthBucketBatches
     from nerlab.models.transformer.labels import LabelSpace
     from nerlab.models.transformer.precision import autocast
     from nerlab.models.transformer.recipe import Recipe
@@ -82,9 +83,9 @@ def main() -> None:
     # the floor: the encoder's forward + backward alone, same batches, same precision
     model = tagger.model
     model.train()
-    loader = torch.utils.data.DataLoader(
-        [e for per in tagger.encode(rows, with_labels=True) for e in per],
-        batch_sampler=_sampler(tagger, rows, cfg), collate_fn=tagger.collate)
+    examples = [e for per in tagger.encode(rows, with_labels=True) for e in per]
+    sampler = LengthBucketBatches([len(e.input_ids) for e in examples], cfg.batch_size, cfg.seed, cfg.bucket_pool)
+    loader = torch.utils.data.DataLoader(examples, batch_sampler=sampler, collate_fn=tagger.collate)
     batches = list(loader)
     start = time.perf_counter()
     for batch in batches:
@@ -114,13 +115,6 @@ def main() -> None:
     print(f"dev scoring, {len(dev)} sentences (profiled): {dev_seconds:.1f} s")
     for label, seconds in dev_parts.items():
         print(f"  {label:44} {seconds:7.1f} s {100 * seconds / dev_seconds:5.1f} %")
-
-
-def _sampler(tagger, rows, cfg):
-    from nerlab.models.transformer.batching import LengthBucketBatches
-
-    lengths = [len(e.input_ids) for per in tagger.encode(rows, with_labels=True) for e in per]
-    return LengthBucketBatches(lengths, cfg.batch_size, cfg.seed, cfg.bucket_pool)
 
 
 if __name__ == "__main__":

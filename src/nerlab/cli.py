@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from pathlib import Path
@@ -97,24 +98,25 @@ def _export(args) -> None:
         print(f"  not carried over: {line}")
 
 
-def _dataset(args) -> str:
-    """``--dataset``, else params.yaml's ``dataset``."""
+@functools.cache
+def _project_params():
+    """params.yaml, checked: read once per command (--dataset and --precision defaults both come from it)."""
     from nerlab.config.params import load_params
     from nerlab.config.schema import validate
 
-    return args.dataset or validate(load_params(PARAMS)).dataset
+    return validate(load_params(PARAMS))
+
+
+def _dataset(args) -> str:
+    """``--dataset``, else params.yaml's ``dataset``."""
+    return args.dataset or _project_params().dataset
 
 
 def _precision(args) -> str:
     """``--precision``, else params.yaml's ``inference_precision`` (fp32 outside a nerlab project)."""
     if args.precision:
         return args.precision
-    if not PARAMS.is_file():
-        return "fp32"
-    from nerlab.config.params import load_params
-    from nerlab.config.schema import validate
-
-    return validate(load_params(PARAMS)).inference_precision
+    return _project_params().inference_precision if PARAMS.is_file() else "fp32"
 
 
 def _compare(args) -> None:
@@ -248,6 +250,7 @@ def main(argv: list[str] | None = None) -> None:
     m.add_argument("--precision", choices=INFERENCE, help="how both fine-tuned models run (default: params.yaml's "
                    "inference_precision)")
     args = parser.parse_args(argv)
+    _project_params.cache_clear()  # once per command: tests call main() in several projects in one process
     commands = {"predict": _predict, "params": _params, "export": _export, "report": _report, "queue": _queue, "findings": _findings,
                 "compare": _compare, "grid": _grid, "export-annotations": _export_annotations}
     if args.verbose:
