@@ -111,15 +111,17 @@ def _units(counts, groups):
 
 def bootstrap_counts(a, b, resamples: int = 10000, seed: int = 0, confidence: float = 0.95,
                      resample_seeds: bool = True, metric: str = "micro", groups=None,
-                     margin: float | None = None, chunk: int = 500) -> dict:
+                     margin: float | None = None, chunk: int = 500, paired_seeds: bool = False) -> dict:
     """Paired bootstrap of ``score(B) - score(A)`` from per-sentence, per-type counts.
 
     ``a`` and ``b`` have shape (runs, sentences, types, 3), one run per seed, on the same sentences. Each
     resample draws the units (sentences, or whole groups such as documents when ``groups`` gives each
     sentence's group) with replacement once and scores every run of both sides on that draw (the pairing);
     with ``resample_seeds`` each side's runs are drawn with replacement too, so the interval carries the
-    seeds' spread as well as the test set's sampling. The statistic is the mean score of B's drawn runs
-    minus A's.
+    seeds' spread as well as the test set's sampling. With ``paired_seeds`` (run i of both sides trained with
+    the same seed: the same initialisation and batch order) one draw of run indices serves both sides, so a
+    seed's shared luck cancels as a sentence's does (the matched design); otherwise each side's runs are drawn
+    on their own. The statistic is the mean score of B's drawn runs minus A's.
 
     Returns the observed difference, the percentile interval at ``confidence``, two-sided and one-sided
     bootstrap p-values ((k + 1) / (R + 1), so never 0) and, with ``margin``, the two one-sided tests (TOST)
@@ -134,6 +136,8 @@ def bootstrap_counts(a, b, resamples: int = 10000, seed: int = 0, confidence: fl
                          f"and {b.shape}")
     if resamples < 1:
         raise ValueError(f"resamples must be >= 1, got {resamples}")
+    if paired_seeds and len(a) != len(b):
+        raise ValueError(f"paired seeds need as many runs on each side, got {len(a)} and {len(b)}")
     units_a, units_b = _units(a, groups), _units(b, groups)
     n_units = units_a.shape[1]
     rng = np.random.default_rng(seed)
@@ -144,11 +148,14 @@ def bootstrap_counts(a, b, resamples: int = 10000, seed: int = 0, confidence: fl
         size = min(chunk, resamples - start)
         weights = rng.multinomial(n_units, np.full(n_units, 1 / n_units), size=size).astype(np.float64)
 
+        drawn = rng.integers(0, len(a), size=(size, len(a))) if paired_seeds and resample_seeds else None
+
         def side(flat, runs):  # (size,) mean score over the side's (drawn) runs
             summed = (weights @ flat).reshape(size, runs, *a.shape[2:])
             f1 = score(summed, metric)  # (size, runs)
             if resample_seeds:
-                f1 = np.take_along_axis(f1, rng.integers(0, runs, size=f1.shape), axis=1)
+                picks = drawn if drawn is not None else rng.integers(0, runs, size=f1.shape)
+                f1 = np.take_along_axis(f1, picks, axis=1)
             return f1.mean(axis=1)
 
         diffs[start:start + size] = side(flat_b, len(b)) - side(flat_a, len(a))
@@ -160,7 +167,8 @@ def bootstrap_counts(a, b, resamples: int = 10000, seed: int = 0, confidence: fl
     below, above = int((diffs <= 0).sum()), int((diffs >= 0).sum())
     out = {"metric": metric, "difference": float(f1_b.mean() - f1_a.mean()), "low": float(low), "high": float(high),
            "confidence": confidence, "resamples": resamples, "sentences": a.shape[1], "units": n_units,
-           "resampled": ("documents" if groups is not None else "sentences") + (" and seeds" if resample_seeds else ""),
+           "resampled": ("documents" if groups is not None else "sentences")
+           + ((" and seeds, paired" if paired_seeds else " and seeds") if resample_seeds else ""),
            "a": {"runs": len(a), "mean": float(f1_a.mean()), "std": std(f1_a), "per_run": f1_a.tolist()},
            "b": {"runs": len(b), "mean": float(f1_b.mean()), "std": std(f1_b), "per_run": f1_b.tolist()},
            "p_b_not_better": p(below), "p_b_not_worse": p(above), "p_two_sided": min(1.0, 2 * p(min(below, above)))}

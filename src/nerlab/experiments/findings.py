@@ -218,6 +218,16 @@ def _command(claim: dict) -> str:
     return f"nerlab findings queue --only {claim['id']} && dvc exp run --run-all -j 1 && nerlab findings collect"
 
 
+def seed_order(seeds_a: list | None, seeds_b: list | None) -> list[int] | None:
+    """The order of b's runs that lines them up with a's by training seed, when both sides ran the same distinct
+    seeds (then the bootstrap draws the seeds once for both sides); None otherwise (each side's drawn alone)."""
+    if not seeds_a or not seeds_b or None in seeds_a or None in seeds_b:
+        return None
+    if len(seeds_a) < 2 or len(set(seeds_a)) != len(seeds_a) or sorted(seeds_a) != sorted(seeds_b):
+        return None
+    return [seeds_b.index(s) for s in seeds_a]
+
+
 def evaluate_claim(claim: dict, a: dict, b: dict, spec: dict, metric: str = "micro") -> dict:
     """One claim's paired bootstrap from its two sides' run statistics (:func:`nerlab.experiments.run_stats.merge`;
     the resampling units are side a's groups). The verdict comes from the family-adjusted p-value
@@ -229,8 +239,12 @@ def evaluate_claim(claim: dict, a: dict, b: dict, spec: dict, metric: str = "mic
     if (counts_a[0, ..., 2] != counts_b[0, ..., 2]).any():
         raise NerlabError(f"claim {claim['id']}: the two sides were scored against different gold tags")
     margin = claim_margin(claim, spec)
+    order = seed_order(a.get("seeds"), b.get("seeds"))
+    if order is not None:  # run i of b trained with run i of a's seed
+        counts_b = counts_b[order]
     result = bootstrap_counts(counts_a, counts_b, int(spec["resamples"]), int(spec.get("bootstrap_seed", 0)),
-                              float(spec["confidence"]), metric=metric, groups=a.get("groups"), margin=margin)
+                              float(spec["confidence"]), metric=metric, groups=a.get("groups"), margin=margin,
+                              paired_seeds=order is not None)
     found = {"id": claim["id"], "paper": claim["paper"], "claim": claim["claim"], "a": claim["a"], "b": claim["b"],
              "expected": claim["expected"], "metric": f"{metric}_f1",
              "ours": {"a": {k: result["a"][k] for k in ("mean", "std", "runs", "per_run")},
@@ -409,17 +423,19 @@ def collect(spec: dict, repo: str = ".", only: list[str] | None = None, dataset:
     findings = []
     for claim in _claims(spec, only):
         set_name = claim["set"]
-        found = {side: {n: record(n, e, set_name, side) for n, e, _ in records(spec, side, set_name)}
-                 for side in (claim["a"], claim["b"])}
+        listed = {side: records(spec, side, set_name) for side in (claim["a"], claim["b"])}
+        found = {side: {n: record(n, e, set_name, side) for n, e, _ in rows} for side, rows in listed.items()}
+        seed_of = {n: seed for rows in listed.values() for n, _, seed in rows}
         missing = [e for side in found.values() for e, r in side.items() if r is None]
-        ran = {side: [r for r in runs.values() if r is not None] for side, runs in found.items()}
+        ran = {side: [(n, r) for n, r in runs.items() if r is not None] for side, runs in found.items()}
         if not all(ran.values()):
             log.warning("claim %s: no experiment or committed statistics for %s (nerlab findings queue --only %s)",
                         claim["id"], ", ".join(missing), claim["id"])
             continue
         if missing:  # some seeds ran: judged on those, the seeds column says how many of how many
             log.warning("claim %s: judged on the runs that exist; still to run: %s", claim["id"], ", ".join(missing))
-        sides = {side: run_stats.merge(runs, side) for side, runs in ran.items()}
+        sides = {side: run_stats.merge([r for _, r in runs], side, [seed_of[n] for n, _ in runs])
+                 for side, runs in ran.items()}
         metric = claim.get("metric", spec["sets"][set_name].get("metric", "micro"))
         if claim.get("kind") == "rank":
             findings.append(evaluate_rank_claim(claim, sides[claim["b"]], spec))

@@ -79,17 +79,30 @@ def read(experiment: str, root: Path = RUNS) -> dict | None:
     return record
 
 
-def merge(records: list[dict], where: str) -> dict:
-    """One side from several experiments (one per seed): the same sentences, the runs appended."""
+def run_seeds(record: dict, seed: int | None) -> list[int | None]:
+    """The training seed of each run of a record: the experiment's own (``-S train_seed=<seed>``, one run), or
+    for an experiment that runs its repeats itself (``distill.repeats``) the stage's rule, params ``seed`` + the
+    repeat's index; None where neither says."""
+    if seed is not None:
+        return [seed] * len(record["runs"])
+    base = record.get("params", {}).get("seed")
+    return [base + i if isinstance(base, int) else None for i in range(len(record["runs"]))]
+
+
+def merge(records: list[dict], where: str, seeds: list[int | None] | None = None) -> dict:
+    """One side from several experiments (one per seed): the same sentences, the runs appended, with each run's
+    training seed (:func:`run_seeds`; ``seeds`` gives each record's experiment seed) for seed-paired
+    resampling."""
     first = records[0]
     runs, types = [], sorted({t for r in records for t in r["types"]})
+    run_seed = [s for record, seed in zip(records, seeds or [None] * len(records)) for s in run_seeds(record, seed)]
     for record in records:
         if record["ids"] != first["ids"]:
             raise NerlabError(f"{where}: the seeds were scored on different test sentences")
         column = [types.index(t) for t in record["types"]]
         runs.extend([[i, column[t], tp, fp, fn] for i, t, tp, fp, fn in run] for run in record["runs"])
     seconds = [x for r in records for x in r.get("seconds", [])]
-    return {"ids": first["ids"], "groups": first.get("groups"), "types": types, "runs": runs,
+    return {"ids": first["ids"], "groups": first.get("groups"), "types": types, "runs": runs, "seeds": run_seed,
             "params": first.get("params", {}), **({"seconds": seconds} if seconds else {})}
 
 

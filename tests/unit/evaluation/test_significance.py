@@ -56,6 +56,27 @@ def test_documents_as_units_widen_the_interval_when_their_sentences_move_togethe
     assert by_document["difference"] == by_sentence["difference"]
 
 
+def test_seed_pairing_cancels_a_seeds_shared_luck():
+    """Three seeds of very different quality; b is each seed's a with the same tags (a matched design whose true
+    difference is 0 on every seed). Drawn once for both sides the seeds cancel: the interval is exactly 0.
+    Drawn per side, the seeds' spread (about 0.1 F1) makes the interval wide and equivalence unproven."""
+    rng = random.Random(7)
+    runs = [_system(rng, rate) for rate in (0.1, 0.3, 0.5)]
+    a = np.stack([type_counts(GOLD, pred) for pred in runs])
+    paired = bootstrap_counts(a, a.copy(), resamples=2000, seed=3, margin=0.01, paired_seeds=True)
+    apart = bootstrap_counts(a, a.copy(), resamples=2000, seed=3, margin=0.01)
+    assert paired["resampled"] == "sentences and seeds, paired" and apart["resampled"] == "sentences and seeds"
+    assert (paired["low"], paired["high"]) == (0.0, 0.0) and paired["p_equivalent"] < 0.001
+    assert apart["high"] - apart["low"] > 0.1 and apart["p_equivalent"] > 0.05
+    # a real per-seed gain of b is kept: b is a's next-better seed; paired, every seed gains
+    b = np.stack([type_counts(GOLD, pred) for pred in (_system(rng, 0.05), runs[0], runs[1])])
+    gain = bootstrap_counts(a, b, resamples=2000, seed=3, paired_seeds=True)
+    unpaired = bootstrap_counts(a, b, resamples=2000, seed=3)
+    assert gain["difference"] == unpaired["difference"] > 0.05 and gain["low"] > 0.03 > unpaired["low"]
+    with pytest.raises(ValueError, match="as many runs on each side"):
+        bootstrap_counts(a, b[:2], resamples=10, paired_seeds=True)
+
+
 def test_equivalence_needs_the_interval_inside_the_margin():
     rng = random.Random(2)
     weak = [_system(rng, 0.3) for _ in range(3)]

@@ -166,6 +166,7 @@ def test_collect_rebuilds_findings_from_committed_statistics_alone(tmp_path, mon
     monkeypatch.setattr(findings.variants, "experiment_revs", lambda repo: {})
     first = findings.collect(spec, str(tmp_path), dataset="conll2003")
     assert [f["verdict"] for f in first] == ["holds", "equivalent"] and first[0]["family_size"] == 2
+    assert first[0]["resampled"] == "sentences and seeds, paired"  # both sides ran seeds 1 and 2
     assert first[0]["context"] == {"dataset": "toy", "differs": {"head": ["va", "vb"]},
                                    "budget": {"train_size": 100, "epochs": 3, "batch": 16, "optimiser_steps": 21},
                                    "substitutions": ["MiniLM-L6 for BERT"], "caveat": "a fixture"}
@@ -194,6 +195,19 @@ def test_collect_rebuilds_findings_from_committed_statistics_alone(tmp_path, mon
     assert "planned_runs" not in partial[1] and "| 2 / 2 |" in findings.render(partial)
     (tmp_path / run_stats.RUNS / "findings-vb-s1.json.gz").unlink()  # no run of b: c1 cannot be judged
     assert [f["id"] for f in findings.collect(spec, str(tmp_path), dataset="conll2003")] == ["c2"]
+
+
+def test_runs_are_paired_by_training_seed_only_when_both_sides_ran_the_same_seeds():
+    assert findings.seed_order([42, 43, 44], [44, 42, 43]) == [1, 2, 0]  # b's runs put in a's seed order
+    assert findings.seed_order([42, 43], [42, 43, 44]) is None  # a seed still to run on one side
+    assert findings.seed_order([42, None], [42, 43]) is None and findings.seed_order([42], [42]) is None
+    assert findings.seed_order([42, 42], [42, 42]) is None and findings.seed_order(None, [1, 2]) is None
+    record = {"runs": [[], [], []], "params": {"seed": 40}}
+    assert run_stats.run_seeds(record, 7) == [7, 7, 7]  # one experiment per seed (-S train_seed)
+    assert run_stats.run_seeds(record, None) == [40, 41, 42]  # distill.repeats: seed + repeat
+    assert run_stats.run_seeds({"runs": [[]]}, None) == [None]
+    one = {"ids": ["s0"], "types": ["PER"], "runs": [[[0, 0, 1, 0, 0]]]}
+    assert run_stats.merge([one, one], "A", [44, 42])["seeds"] == [44, 42]
 
 
 def test_dvc_is_found_beside_python_when_the_venv_is_not_activated(monkeypatch, tmp_path):
