@@ -74,8 +74,9 @@ PREFIX = "findings-"  # experiment names: findings-<variant>[-s<seed>], apart fr
 def side_variant(spec: dict, name: str, set_name: str) -> dict:
     """One side: ``set`` (its overrides, merged), ``target`` (the stage it runs) and ``predictions`` (where its
     test predictions are). Inline under the set's ``variants`` (the side's own overrides over the set's), else a
-    variant of ``configs/<set>.yaml`` (the set's CPU-sizing overrides over the variant's)."""
-    cfg = spec["sets"][set_name]
+    variant of ``configs/<set>.yaml`` (the set's CPU-sizing overrides over the variant's). The spec's top-level
+    ``set`` comes first, under both: what every side of every set runs with unless it says otherwise."""
+    cfg, base = spec["sets"][set_name], spec.get("set") or {}
     inline = cfg.get("variants")
     if inline is not None:
         if name not in inline:
@@ -84,12 +85,12 @@ def side_variant(spec: dict, name: str, set_name: str) -> dict:
         predictions = side.get("predictions", cfg.get("predictions"))
         if not predictions:
             raise NerlabError(f"{SPEC}: variant {name} of set {set_name} names no predictions (its own or the set's)")
-        return {"set": {**cfg.get("set", {}), **side.get("set", {})}, "target": side.get("target", cfg.get("target")),
+        return {"set": {**base, **cfg.get("set", {}), **side.get("set", {})}, "target": side.get("target", cfg.get("target")),
                 "predictions": predictions, "seconds": side.get("seconds", cfg.get("seconds"))}
     variant_set = variants.load(set_name)
     if name not in variant_set["variants"]:
         raise NerlabError(f"configs/{set_name}.yaml has no variant {name!r}")
-    return {"set": {**variant_set.get("common", {}), **variant_set["variants"][name], **cfg.get("set", {})},
+    return {"set": {**base, **variant_set.get("common", {}), **variant_set["variants"][name], **cfg.get("set", {})},
             "target": variant_set.get("target"), "predictions": cfg["predictions"], "seconds": cfg.get("seconds")}
 
 

@@ -59,6 +59,9 @@ def test_every_paper_has_claims_and_seeded_sets_queue_one_experiment_per_seed():
         assert cmd[cmd.index("-n") + 2] == "finetune"  # the set's target stage (no CRF, no evaluate)
         assert f"train_seed={name[-2:]}" in cmd and "finetune.epochs=5" in cmd and "dataset=multiconer2" in cmd
         assert ("head=crf" in cmd) == ("-c03-" in name) and "finetune.batch_size=32" in cmd
+        assert "finetune.precision=fp32" in cmd and "inference_precision=fp32" in cmd  # the spec's top-level set
+    bf16 = findings.queue_commands(spec, ["lab-bf16-training"])
+    assert sum("finetune.precision=bf16" in c for c in bf16) == 3  # a side's own set wins over the top-level one
     crf = findings.queue_commands(spec, ["p000-crf-vs-smallest"])[-1]  # a deterministic side: one experiment
     assert crf[crf.index("-n") + 1] == "findings-p000-feature-crf" and crf[crf.index("-n") + 2] == "crf"
     assert not any(a.startswith("train_seed=") for a in crf)
