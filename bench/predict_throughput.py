@@ -125,8 +125,9 @@ def main() -> None:
         seconds = time.perf_counter() - start
         if out.returncode != 0:
             sys.exit(f"nerlab predict ({precision}) failed: {out.stderr.strip()[-2000:]}")
-        if out.stdout.count("\n") + 1 != len(texts):
-            sys.exit(f"nerlab predict ({precision}) answered {out.stdout.count(chr(10)) + 1} lines for {len(texts)}")
+        answered = len(out.stdout.splitlines())
+        if answered != len(texts):
+            sys.exit(f"nerlab predict ({precision}) answered {answered} lines for {len(texts)}")
         rows.append((f"nerlab predict --precision {precision} (process, loading included)", seconds))
     spacy_row = spacy_ner(texts, types)
     print(f"{len(texts)} lines (CoNLL-2003 test x {args.repeat}), {threads} threads, model {model}")
