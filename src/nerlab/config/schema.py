@@ -268,6 +268,7 @@ class TrainBlock(Section):
     aux_residual: Annotated[Num, Field(ge=0, le=1)] | None = None
     aux_scale: PosNum | None = None
     precision: TrainPrecision | None = None
+    freeze_word_embeddings: StrictBool | None = None
     max_context_sentences: NonNegInt | None = None
     bucket_pool: PosInt | None = None
     dev_every: NonNegInt | None = None

@@ -40,6 +40,28 @@ def test_recipe_scores_the_saved_model_and_keeps_its_predictions(tiny_folder, tm
     assert out.sequence is None  # no sequence head
 
 
+def test_frozen_word_embeddings_stay_as_loaded_while_the_rest_trains(tiny_folder, tmp_path):
+    import torch
+
+    space = LabelSpace.from_labels_json(LABELS)
+    recipe = Recipe.from_params(tiny_params(tiny_folder, freeze_word_embeddings=True, checkpoint="last",
+                                            dev_every=0), seed=42)
+    tagger, _, _ = recipe.build(space)
+    words = tagger.model.encoder.get_input_embeddings().weight
+    before = {n: p.detach().clone() for n, p in tagger.model.named_parameters()}
+    assert not words.requires_grad and sum(p.requires_grad for p in tagger.model.parameters()) > 10
+    recipe.train_and_score(space, toy_rows(24, 1), [], model_dir=tmp_path / "model", state_dir=tmp_path / "state",
+                           run_key="t")
+    saved = FinetunedTagger.load(tmp_path / "model").model
+    after = dict(saved.named_parameters())
+    name = next(n for n, p in tagger.model.named_parameters() if p is words)
+    assert torch.equal(after[name], before[name])  # the word embeddings: exactly as loaded
+    changed = [n for n in before if n != name and not torch.equal(after[n], before[n])]
+    assert len(changed) > 10  # the layers, position embeddings and heads trained
+    unfrozen = Recipe.from_params(tiny_params(tiny_folder), seed=42)
+    assert unfrozen.key("finetune") != recipe.key("finetune")  # a finished run of the other setting is not reused
+
+
 def test_recipe_from_a_paper_block_lays_its_train_block_over_finetune(tiny_folder):
     mapping = raw(encoder=str(tiny_folder))
     mapping["paper002"].update(encoder=str(tiny_folder), paper_encoder="bert-base-uncased",

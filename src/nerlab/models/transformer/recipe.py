@@ -112,6 +112,8 @@ class Recipe:
         lora = cfg.lora
         if lora.r > 0:
             encoder = encoders.add_lora(encoder, lora.r, lora.alpha, lora.dropout, lora.target_modules)
+        if cfg.freeze_word_embeddings:  # the largest matrix (MiniLM: 11.7M of 22.7M) gets no gradient nor AdamW step
+            encoder.get_input_embeddings().weight.requires_grad_(False)
         notes = [note] if note else []
         if self.stands_in_for and used != self.stands_in_for:
             notes.append(f"{used} stands in for the paper's {self.stands_in_for}")
