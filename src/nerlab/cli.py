@@ -149,7 +149,10 @@ def _grid(args) -> None:
     if args.findings == bool(args.variants):
         raise NerlabError("grid run: name a variant set (e.g. paper000) or --findings, not both")
     if args.findings:
-        chosen = findings.side_experiments(findings.load_spec(), args.only, args.set or [], args.seeds)
+        from nerlab.experiments import run_stats
+
+        chosen = findings.side_experiments(findings.load_spec(), args.only, args.set or [], args.seeds,
+                                           None if args.rerun else run_stats.RUNS)
     else:
         chosen = variants.chosen(args.variants, args.set or [], args.only, args.small)
     options = grid.Options(address=args.address, cpus_per_trial=args.cpus_per_trial,
@@ -222,6 +225,8 @@ def main(argv: list[str] | None = None) -> None:
     g.add_argument("--small", action="store_true", help="the set's CPU-sized grid (its `small` section)")
     g.add_argument("--seeds", nargs="+", type=int, metavar="SEED", help="--findings: only these seeds' experiments "
                    "(e.g. one seed of every side first)")
+    g.add_argument("--rerun", action="store_true", help="--findings: also the experiments whose statistics are "
+                   "committed in metrics/findings/runs (by default they are left out)")
     g.add_argument("--address", help="a Ray cluster: auto or HOST:PORT (default: start a local one on loopback)")
     g.add_argument("--cpus-per-trial", type=float, default=1, help="CPUs per trial; also its threads (default 1)")
     g.add_argument("--gpus-per-trial", type=float, default=0)

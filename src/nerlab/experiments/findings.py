@@ -114,24 +114,32 @@ def records(spec: dict, name: str, set_name: str) -> list[tuple[str, str, int | 
 
 
 def side_experiments(spec: dict, only: list[str] | None = None, extra: list[str] = (),
-                     seeds: list[int] | None = None) -> list[variants.Experiment]:
+                     seeds: list[int] | None = None, committed: Path | None = None) -> list[variants.Experiment]:
     """The DVC experiments the chosen claims' sides need: the side's overrides, the set's findings overrides, the
-    seed, then ``extra``. ``seeds``: only those seeds' experiments (and the sides that run once)."""
+    seed, then ``extra``. ``seeds``: only those seeds' experiments (and the sides that run once). ``committed``
+    (the run statistics' folder): leave out the experiments whose every record is committed there already."""
     extra_overrides = variants.parse_overrides(list(extra))
     found: dict[str, variants.Experiment] = {}
+    pending: set[str] = set()  # experiments some record of which is not committed
     for name, set_name in sides(spec, only).items():
         side = side_variant(spec, name, set_name)
         merged = side["set"]
-        for experiment, seed in experiments(spec, name, set_name):
+        for record, experiment, seed in records(spec, name, set_name):
             if seeds and seed is not None and seed not in seeds:
                 continue
+            if committed is None or not run_stats.path_of(record, committed).is_file():
+                pending.add(experiment)
             seeded = {"train_seed": seed} if seed is not None else {}
             chosen = variants.Experiment(experiment, side["target"], {**merged, **seeded, **extra_overrides})
             if experiment in found and found[experiment] != chosen:
                 raise NerlabError(f"{SPEC}: side {name} runs as {experiment} with other overrides or another "
                                   "target than the side it shares that experiment with")
             found[experiment] = chosen
-    return list(found.values())
+    done = [e for e in found if e not in pending]
+    if done:
+        log.info("%d experiment(s) left out: their statistics are committed in %s (%s)", len(done), committed,
+                 ", ".join(done))
+    return [e for name, e in found.items() if name in pending]
 
 
 def queue_commands(spec: dict, only: list[str] | None = None, extra: list[str] = (),

@@ -200,6 +200,19 @@ def test_collect_rebuilds_findings_from_committed_statistics_alone(tmp_path, mon
     assert [f["id"] for f in findings.collect(spec, str(tmp_path), dataset="conll2003")] == ["c2"]
 
 
+def test_a_grid_leaves_out_the_experiments_whose_statistics_are_committed(tmp_path):
+    spec = findings.load_spec(ROOT / "configs/findings.yaml")
+    every = [e.name for e in findings.side_experiments(spec, ["p000-crf-vs-smallest"])]
+    assert every == ["findings-p000-c02-s42", "findings-p000-c02-s43", "findings-p000-c02-s44",
+                     "findings-p000-feature-crf"]
+    for name in ("findings-p000-c02-s42", "findings-p000-feature-crf"):
+        (tmp_path / f"{name}.json.gz").write_bytes(b"")
+    left = findings.side_experiments(spec, ["p000-crf-vs-smallest"], committed=tmp_path)
+    assert [e.name for e in left] == ["findings-p000-c02-s43", "findings-p000-c02-s44"]
+    assert [e.name for e in findings.side_experiments(spec, ["p000-crf-vs-smallest"], seeds=[42],
+                                                      committed=tmp_path)] == []
+
+
 def test_runs_are_paired_by_training_seed_only_when_both_sides_ran_the_same_seeds():
     assert findings.seed_order([42, 43, 44], [44, 42, 43]) == [1, 2, 0]  # b's runs put in a's seed order
     assert findings.seed_order([42, 43], [42, 43, 44]) is None  # a seed still to run on one side
