@@ -165,7 +165,7 @@ def test_dvc_repro_end_to_end(tmp_path):
     found = json.loads((project / "metrics/findings.json").read_text())["claims"]
     assert [f["id"] for f in found] == ["p003-D-vs-A"] and found[0]["ours"]["a"]["runs"] == 2
     assert found[0]["verdict"] in ("holds", "fails", "inconclusive") and found[0]["resamples"] == 10000
-    assert found[0]["resampled"] == "documents and seeds" and found[0]["p_holm"] == found[0]["p"]
+    assert found[0]["resampled"] == "documents and seeds, paired" and found[0]["p_holm"] == found[0]["p"]
     low, high = found[0]["interval"]
     assert low <= high and "| 003 |" in shown
     # reproducible from git alone: with the experiment refs gone, the committed run statistics give the same bytes
