@@ -475,6 +475,12 @@ class Distill(PaperRecipe):
     repeats: PosInt
 
 
+def repeat_seed(seed: int, repeat: int) -> int:
+    """The training seed of ``distill.repeats``' repeat ``repeat`` (0-based): params ``seed`` + the index. The
+    findings read it back from a run's params to pair seeds across sides."""
+    return seed + repeat
+
+
 class LearningCurve(Section):
     sizes: list[PosInt] = Field(min_length=1)
     seeds: list[StrictInt] = Field(min_length=1)

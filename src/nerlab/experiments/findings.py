@@ -35,6 +35,8 @@ def load_spec(path: Path = SPEC) -> dict:
     if not path.is_file():
         raise NerlabError(f"{path} not found")
     spec = yaml.safe_load(path.read_text())
+    if not isinstance(spec.get("set") or {}, dict):
+        raise NerlabError(f"{path}: the top-level set must map params to values (e.g. finetune.precision: fp32)")
     spec["claims"] = [c for claim in spec["claims"] for c in expand(claim)]
     for claim in spec["claims"]:
         if claim["set"] not in spec["sets"]:
@@ -92,13 +94,6 @@ def side_variant(spec: dict, name: str, set_name: str) -> dict:
         raise NerlabError(f"configs/{set_name}.yaml has no variant {name!r}")
     return {"set": {**base, **variant_set.get("common", {}), **variant_set["variants"][name], **cfg.get("set", {})},
             "target": variant_set.get("target"), "predictions": cfg["predictions"], "seconds": cfg.get("seconds")}
-
-
-def experiments(spec: dict, name: str, set_name: str) -> list[tuple[str, int | None]]:
-    """(experiment name, seed) of one side: one experiment running every seed (``distill.repeats``), or one
-    experiment per seed of the set's ``seeds`` (``-S train_seed=<seed>``). Sides with the same ``run_as`` are
-    read from the same experiments (one stage run that writes several sides' predictions)."""
-    return [(experiment, seed) for _, experiment, seed in records(spec, name, set_name)]
 
 
 def records(spec: dict, name: str, set_name: str) -> list[tuple[str, str, int | None]]:
@@ -433,17 +428,16 @@ def collect(spec: dict, repo: str = ".", only: list[str] | None = None, dataset:
     for claim in _claims(spec, only):
         set_name = claim["set"]
         listed = {side: records(spec, side, set_name) for side in (claim["a"], claim["b"])}
-        found = {side: {n: record(n, e, set_name, side) for n, e, _ in rows} for side, rows in listed.items()}
-        seed_of = {n: seed for rows in listed.values() for n, _, seed in rows}
-        missing = [e for side in found.values() for e, r in side.items() if r is None]
-        ran = {side: [(n, r) for n, r in runs.items() if r is not None] for side, runs in found.items()}
+        found = {side: [(n, record(n, e, set_name, side), seed) for n, e, seed in rows] for side, rows in listed.items()}
+        missing = [n for rows in found.values() for n, r, _ in rows if r is None]
+        ran = {side: [(r, seed) for _, r, seed in rows if r is not None] for side, rows in found.items()}
         if not all(ran.values()):
             log.warning("claim %s: no experiment or committed statistics for %s (nerlab findings queue --only %s)",
                         claim["id"], ", ".join(missing), claim["id"])
             continue
         if missing:  # some seeds ran: judged on those, the seeds column says how many of how many
             log.warning("claim %s: judged on the runs that exist; still to run: %s", claim["id"], ", ".join(missing))
-        sides = {side: run_stats.merge([r for _, r in runs], side, [seed_of[n] for n, _ in runs])
+        sides = {side: run_stats.merge([r for r, _ in runs], side, [seed for _, seed in runs])
                  for side, runs in ran.items()}
         metric = claim.get("metric", spec["sets"][set_name].get("metric", "micro"))
         if claim.get("kind") == "rank":

@@ -21,6 +21,7 @@ from pathlib import Path
 from nerlab.config import paths
 from nerlab.config.errors import NerlabError
 from nerlab.config.params import flatten
+from nerlab.config.schema import repeat_seed
 from nerlab.evaluation.significance import class_counts, entity_types, type_counts
 
 RUNS = paths.METRICS / "findings" / "runs"
@@ -82,11 +83,11 @@ def read(experiment: str, root: Path = RUNS) -> dict | None:
 def run_seeds(record: dict, seed: int | None) -> list[int | None]:
     """The training seed of each run of a record: the experiment's own (``-S train_seed=<seed>``, one run), or
     for an experiment that runs its repeats itself (``distill.repeats``) the stage's rule, params ``seed`` + the
-    repeat's index; None where neither says."""
+    repeat's index (:func:`~nerlab.config.schema.repeat_seed`); None where neither says."""
     if seed is not None:
         return [seed] * len(record["runs"])
     base = record.get("params", {}).get("seed")
-    return [base + i if isinstance(base, int) else None for i in range(len(record["runs"]))]
+    return [repeat_seed(base, i) if isinstance(base, int) else None for i in range(len(record["runs"]))]
 
 
 def merge(records: list[dict], where: str, seeds: list[int | None] | None = None) -> dict:

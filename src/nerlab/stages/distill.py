@@ -21,7 +21,7 @@ from pathlib import Path
 
 from nerlab.config import paths
 from nerlab.config.errors import DataError, NerlabError
-from nerlab.config.schema import Params
+from nerlab.config.schema import Params, repeat_seed
 from nerlab.data import distilled, pools
 from nerlab.data.jsonl import read_json, read_jsonl, read_split
 from nerlab.data.sampling import subset
@@ -89,7 +89,7 @@ def mean_std(runs: list[dict]) -> tuple[dict, dict]:
 
 def run_repeat(params: Params, space: LabelSpace, data: dict, test_rows: list[dict], coarse_map: dict | None,
                repeat: int, blend: Blend, ml) -> dict:
-    seed = params.seed + repeat
+    seed = repeat_seed(params.seed, repeat)
     recipe = Recipe.of_section(params, "distill", seed)
     annotated = [r for name, rows in data.items() if name != "original" for r in rows]
     rows = annotated + data["original"]

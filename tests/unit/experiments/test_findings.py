@@ -226,6 +226,15 @@ def test_runs_are_paired_by_training_seed_only_when_both_sides_ran_the_same_seed
     assert run_stats.merge([one, one], "A", [44, 42])["seeds"] == [44, 42]
 
 
+def test_a_top_level_set_that_is_not_a_mapping_is_one_clear_error(tmp_path):
+    spec = tmp_path / "findings.yaml"
+    spec.write_text("set: [finetune.precision, fp32]\nsets: {}\nclaims: []\n")
+    with pytest.raises(NerlabError, match=r"findings.yaml: the top-level set must map params to values"):
+        findings.load_spec(spec)
+    spec.write_text("set:\nsets: {}\nclaims: []\n")  # empty: no overrides
+    assert findings.load_spec(spec)["claims"] == []
+
+
 def test_dvc_is_found_beside_python_when_the_venv_is_not_activated(monkeypatch, tmp_path):
     import sys
 
