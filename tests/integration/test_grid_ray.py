@@ -134,13 +134,14 @@ def test_grid_on_a_two_node_ray_cluster(tmp_path, monkeypatch):
             assert bad["status"] == "failed" and "crf.c1" in bad["error"], bad
             assert "| bad |" in output and "failed" in output and "Traceback" not in output
 
-            # an interrupted driver, then the same command: what finished is not run again
+            # a driver stopped by SIGTERM (a scheduler's stop; Ray's own handler would abort it), then the same
+            # command: what finished is not run again
             command = [nerlab, "grid", "run", "gridtest", "--only", "e", "f", "--address", cluster.address,
                        "--tracking-uri", tracking, "--workdir", str(workdir)]
             driver = subprocess.Popen(command, cwd=clone, env=env, stdout=subprocess.PIPE,
                                       stderr=subprocess.STDOUT, text=True)
             _wait_for(lambda: {"e", "f"} & set(_exp_refs(clone)), 900, "a first trial of the second grid")
-            driver.send_signal(signal.SIGINT)
+            driver.send_signal(signal.SIGTERM)
             output, _ = driver.communicate(timeout=600)
             assert driver.returncode == 130, output
             finished = {"e", "f"} & set(_exp_refs(clone))

@@ -232,6 +232,7 @@ def run(experiments: list[Experiment], options: Options, project: Path = Path(".
 def _run_on_ray(project: Path, sha: str, todo: list[Experiment], stores: trial.Stores, options: Options,
                 rows: list[dict], tqdm) -> int:
     ray = start_ray(options)
+    signal.signal(signal.SIGTERM, _interrupt)  # ray.init installs its own, which aborts the driver (signal 6)
     try:
         env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ} | _git_identity(project)
         threads = max(1, int(options.cpus_per_trial))
