@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> None:
     f = sub.add_parser("findings", help="the papers' claims with confidence (configs/findings.yaml)")
     f.add_argument("action", choices=("queue", "collect"),
                    help="queue: the DVC experiments the claims need; collect: bootstrap them -> metrics/findings.json")
-    f.add_argument("--only", nargs="+", metavar="CLAIM", help="only these claims")
+    f.add_argument("--only", nargs="+", metavar="CLAIM", help="only these claims (a \"best of\" claim's id: all its pairs)")
     f.add_argument("--dry-run", action="store_true", help="queue: print the dvc commands without running them")
     f.add_argument("--set", action="append", metavar="KEY=VALUE", help="queue: an extra override for every side")
     f.add_argument("--rerun", action="store_true", help="queue: also the sides that already have an experiment")

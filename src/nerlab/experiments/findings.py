@@ -48,20 +48,25 @@ def load_spec(path: Path = SPEC) -> dict:
 
 def expand(claim: dict) -> list[dict]:
     """A "best of" claim (``a_each``: the rivals, ``paper_each``: their paper numbers) as one pairwise claim per
-    rival, ``<id>-vs-<rival>``; the paper's Holm family then corrects for all of them."""
+    rival, ``<id>-vs-<rival>`` (``best_of``: the claim's own id, which ``--only`` also takes); the paper's Holm
+    family then corrects for all of them."""
     if "a_each" not in claim:
         return [claim]
     base = {k: v for k, v in claim.items() if k not in ("a_each", "paper_each")}
-    return [{**base, "id": f"{claim['id']}-vs-{rival}", "a": rival,
+    return [{**base, "id": f"{claim['id']}-vs-{rival}", "a": rival, "best_of": claim["id"],
              "paper_a": (claim.get("paper_each") or {}).get(rival), "claim": f"{claim['claim']}: beats {rival}"}
             for rival in claim["a_each"]]
 
 
 def _claims(spec: dict, only: list[str] | None) -> list[dict]:
-    claims = [c for c in spec["claims"] if not only or c["id"] in only]
-    unknown = set(only or []) - {c["id"] for c in spec["claims"]}
+    """The claims ``only`` names (all without it): a claim's id, or a "best of" claim's own id for all its pairs."""
+    claims = [c for c in spec["claims"] if not only or c["id"] in only or c.get("best_of") in only]
+    known = {c["id"] for c in spec["claims"]} | {c["best_of"] for c in spec["claims"] if "best_of" in c}
+    unknown = set(only or []) - known
     if unknown:
-        raise NerlabError(f"unknown claims {sorted(unknown)}; known: {', '.join(c['id'] for c in spec['claims'])}")
+        ids = dict.fromkeys(c.get("best_of", c["id"]) for c in spec["claims"])
+        raise NerlabError(f"unknown claims {sorted(unknown)}; known: {', '.join(ids)} "
+                          "(a \"best of\" claim's id takes all its pairs, <id>-vs-<rival> one)")
     return claims
 
 

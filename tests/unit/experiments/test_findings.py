@@ -44,6 +44,8 @@ def test_the_spec_names_every_papers_claim_and_queues_named_experiments():
         os.chdir(cwd)
     names = [c[c.index("-n") + 1] for c in commands]
     assert names == ["findings-p003-A", "findings-p003-B"]
+    power = [c[c.index("-n") + 1] for c in findings.queue_commands(spec, ["p003-power-best"])]  # a "best of" by its id
+    assert sorted(power) == sorted(f"findings-p003-power-n{n}" for n in ("0_1", "0_2", "0_5", "1", "2", "5", "10"))
     assert all("distill.repeats=4" in c and "distill.train.epochs=10" in c for c in commands)
     with pytest.raises(NerlabError, match="unknown claims"):
         findings.queue_commands(spec, ["p999"])
